@@ -1,0 +1,56 @@
+"""The one namer: every service, node, group, volume and label name comes from here."""
+
+from __future__ import annotations
+
+import string
+
+LABEL_PREFIX = "rmqlab"
+LABEL_CLUSTER = f"{LABEL_PREFIX}.cluster"
+LABEL_NODE = f"{LABEL_PREFIX}.node"
+LABEL_MACHINE = f"{LABEL_PREFIX}.machine"
+LABEL_ROLE = f"{LABEL_PREFIX}.role"
+
+DEFAULT_CLUSTER = "rmqlab"
+ROCKETMQ_CLUSTER_NAME = "rocketmq-cluster"
+
+
+def machine_letter(index: int) -> str:
+    return string.ascii_lowercase[index]
+
+
+def machine_service(letter: str) -> str:
+    return f"machine-{letter}"
+
+
+def namesrv_node(letter: str) -> str:
+    return f"namesrv-{letter}"
+
+
+def group_name(index: int) -> str:
+    return f"broker-{string.ascii_lowercase[index]}"
+
+
+def fixed_broker_node(group: str, role: str) -> str:
+    """2M2S nodes keep their role for life: broker-a-master, broker-a-slave."""
+    return f"{group}-{role}"
+
+
+def replica_node(group: str, self_id: str) -> str:
+    """DLedger/controller replicas whose role moves: broker-a-n0."""
+    return f"{group}-{self_id}"
+
+
+def replica_self_id(index: int) -> str:
+    return f"n{index}"
+
+
+def store_volume(node: str) -> str:
+    return f"{node}-store"
+
+
+def compose_project(cluster: str) -> str:
+    return f"rmqlab-{cluster}"
+
+
+def network_name(cluster: str) -> str:
+    return f"rmqlab-{cluster}"

@@ -1,0 +1,121 @@
+"""One Docker Compose file per cluster.
+
+A machine is a small holder service that owns a network namespace; every node placed on the
+machine joins it with `network_mode: service:<machine>`, so co-located brokers really share a
+host (ports, address) and killing the machine takes all of them down.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import yaml
+
+from rmqlab import naming
+from rmqlab.model import CONF_DIR, STORE_MOUNT, BrokerNode, Cluster, Machine, NamesrvNode, Node
+
+HOLDER_COMMAND = ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]
+CONFIG_DIR = "configs"
+
+
+def machine_config_dir(cluster: Cluster, letter: str) -> str:
+    """Folder of a machine's .properties: machine-a, or the host address for real hosts."""
+    machine = cluster.machine(letter)
+    return machine.ip if cluster.on_real_hosts else machine.name
+
+
+def config_path(cluster: Cluster, node: Node, root: str = CONFIG_DIR) -> str:
+    return f"{root}/{machine_config_dir(cluster, node.machine)}/{node.name}.properties"
+
+
+def render_compose(cluster: Cluster, image: str, config_root: str = f"./{CONFIG_DIR}") -> str:
+    services: dict[str, dict] = {}
+    for machine in cluster.machines:
+        services[machine.name] = _holder(cluster, machine, image)
+        for node in cluster.nodes_on(machine.letter):
+            services[node.name] = _node_service(cluster, node, image, config_root)
+    document = {
+        "name": naming.compose_project(cluster.name),
+        "services": services,
+        "networks": {"cluster": _network(cluster)},
+        "volumes": {
+            naming.store_volume(node.name): {"labels": _labels(cluster, node.name, node.machine, "store")}
+            for node in cluster.nodes
+            if _has_store(node)
+        },
+    }
+    header = (
+        f"# rmqlab cluster '{cluster.name}': layout {cluster.mode.value}, RocketMQ {cluster.version}.\n"
+        "# Rendered by rmqlab; start with `docker compose -f <this file> up -d` or `rmqlab up`.\n"
+    )
+    return header + yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, width=200)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No &anchors/*aliases: each service reads on its own."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def _labels(cluster: Cluster, node: str, letter: str, role: str, **extra: str) -> dict[str, str]:
+    labels = {
+        naming.LABEL_CLUSTER: cluster.name,
+        naming.LABEL_NODE: node,
+        naming.LABEL_MACHINE: naming.machine_service(letter) if letter else "",
+        naming.LABEL_ROLE: role,
+    }
+    return {**labels, **{f"{naming.LABEL_PREFIX}.{k}": v for k, v in extra.items()}}
+
+
+def _holder(cluster: Cluster, machine: Machine, image: str) -> dict:
+    ports = [
+        f"127.0.0.1:{p.host_port}:{p.container_port}" for p in cluster.published if p.machine == machine.letter
+    ]
+    return {
+        "image": image,
+        "command": HOLDER_COMMAND,
+        "hostname": machine.name,
+        "user": "root",
+        "cap_add": ["NET_ADMIN"],
+        "networks": {"cluster": {"ipv4_address": machine.ip, "aliases": [machine.name]}},
+        "ports": ports,
+        "labels": _labels(cluster, machine.name, machine.letter, "machine"),
+        "stop_grace_period": "2s",
+    }
+
+
+def _has_store(node: Node) -> bool:
+    return isinstance(node, BrokerNode) or (isinstance(node, NamesrvNode) and node.controller is not None)
+
+
+def _node_service(cluster: Cluster, node: Node, image: str, config_root: str) -> dict:
+    machine = cluster.machine(node.machine)
+    conf = f"{CONF_DIR}/{node.name}.properties"
+    launcher = "mqbroker" if isinstance(node, BrokerNode) else "mqnamesrv"
+    volumes = [f"{config_path(cluster, node, config_root)}:{conf}:ro"]
+    if _has_store(node):
+        volumes.append(f"{naming.store_volume(node.name)}:{STORE_MOUNT}")
+    if isinstance(node, BrokerNode):
+        labels = _labels(cluster, node.name, node.machine, "broker", group=node.group)
+    else:
+        labels = _labels(cluster, node.name, node.machine, "namesrv")
+    return {
+        "image": image,
+        "command": ["sh", launcher, "-c", conf],
+        "network_mode": f"service:{machine.name}",
+        "depends_on": [machine.name],
+        "environment": {"JAVA_OPT_EXT": node.heap.java_opts, "NAMESRV_ADDR": cluster.namesrv_addr},
+        "volumes": volumes,
+        "labels": labels,
+    }
+
+
+def _network(cluster: Cluster) -> dict:
+    subnet = ipaddress.IPv4Network(cluster.subnet)
+    dynamic = list(subnet.subnets(new_prefix=subnet.prefixlen + 1))[1]
+    return {
+        "name": naming.network_name(cluster.name),
+        "ipam": {"config": [{"subnet": str(subnet), "ip_range": str(dynamic)}]},
+        "labels": {naming.LABEL_CLUSTER: cluster.name},
+    }
