@@ -1,0 +1,3 @@
+from rmqlab.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""Pitfall lint over sets of RocketMQ property files, grouped by the host each runs on.
+
+Pure: works on hand-written files as well as on what rmqlab renders.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, replace
+
+from rmqlab.lint.findings import ERROR, WARNING, Context, Finding
+from rmqlab.lint.inputs import ConfigFile, Host
+from rmqlab.lint.rules_groups import dledger_groups, master_slave_groups, mixed_modes, replication_semantics
+from rmqlab.lint.rules_keys import unknown_keys, unparsable_values
+from rmqlab.lint.rules_memory import heap_too_big
+from rmqlab.lint.rules_ports import port_clash
+from rmqlab.lint.rules_store import overlapping_store_paths, shared_store_root
+from rmqlab.lint.views import broker_view, namesrv_view
+
+RULES = (
+    shared_store_root,
+    overlapping_store_paths,
+    port_clash,
+    master_slave_groups,
+    dledger_groups,
+    mixed_modes,
+    heap_too_big,
+    unknown_keys,
+    unparsable_values,
+    replication_semantics,
+)
+__all__ = ["ConfigFile", "Host", "Finding", "LintReport", "lint_hosts", "ERROR", "WARNING"]
+
+
+@dataclass(frozen=True)
+class LintReport:
+    version: str
+    findings: tuple[Finding, ...]
+    files: int
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+    def to_dict(self) -> dict:
+        return {
+            "version": self.version,
+            "files": self.files,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def lint_hosts(hosts: list[Host], version: str) -> LintReport:
+    hosts = tuple(_with_addresses(h, version) for h in hosts)
+    brokers = tuple(broker_view(f, h, version) for h in hosts for f in h.files if f.kind == "broker")
+    namesrvs = tuple(namesrv_view(f, h, version) for h in hosts for f in h.files if f.kind != "broker")
+    ctx = Context(version=version, hosts=hosts, brokers=brokers, namesrvs=namesrvs)
+    findings = [f for rule in RULES for f in rule(ctx)]
+    findings.sort(key=lambda f: (f.severity != ERROR, f.host, f.rule))
+    return LintReport(version, tuple(findings), sum(len(h.files) for h in hosts))
+
+
+def _with_addresses(host: Host, version: str) -> Host:
+    """A host is known by its name when that is an address, and by the brokerIP1 its brokers announce."""
+    addresses = set(host.addresses)
+    if _is_ip(host.name):
+        addresses.add(host.name)
+    for file in host.files:
+        if file.kind == "broker" and (file.raw("brokerIP1") or "").strip():
+            addresses.add(file.raw("brokerIP1").strip())
+    return replace(host, addresses=frozenset(addresses))
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False

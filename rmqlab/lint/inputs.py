@@ -1,0 +1,120 @@
+"""What the lint reads: property files grouped by the host they run on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rmqlab.errors import BadInput
+from rmqlab.lint.propfile import Entry, parse_properties
+
+BROKER_ONLY_KEYS = {
+    "brokerName",
+    "brokerId",
+    "brokerRole",
+    "brokerClusterName",
+    "storePathRootDir",
+    "storePathCommitLog",
+    "namesrvAddr",
+    "enableDLegerCommitLog",
+    "dLegerPeers",
+    "enableControllerMode",
+    "flushDiskType",
+}
+SUFFIXES = (".properties", ".conf")
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: str
+    entries: dict[str, Entry]
+    kind: str  # broker | namesrv | controller
+    heap_mb: int | None = None
+    repeated: tuple[str, ...] = ()
+
+    def raw(self, key: str) -> str | None:
+        entry = self.entries.get(key)
+        return entry.value if entry else None
+
+    def line(self, key: str) -> int | None:
+        entry = self.entries.get(key)
+        return entry.line if entry else None
+
+    @property
+    def label(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    files: tuple[ConfigFile, ...]
+    memory_mb: int | None = None
+    addresses: frozenset[str] = field(default_factory=frozenset)
+
+
+def classify(path: str, keys: set[str]) -> str:
+    name = Path(path).name.lower()
+    if keys & BROKER_ONLY_KEYS:
+        return "broker"
+    if "enableControllerInNamesrv" in keys or "namesrv" in name or "nameserver" in name:
+        return "namesrv"
+    if "controllerDLegerPeers" in keys or "controller" in name:
+        return "controller"
+    return "broker"
+
+
+def config_from_text(path: str, text: str, heap_mb: int | None = None, kind: str | None = None) -> ConfigFile:
+    entries: dict[str, Entry] = {}
+    repeated = []
+    for entry in parse_properties(text):
+        if entry.key in entries:
+            repeated.append(entry.key)
+        entries[entry.key] = entry  # java.util.Properties: the last one wins
+    return ConfigFile(
+        path=path,
+        entries=entries,
+        kind=kind or classify(path, set(entries)),
+        heap_mb=heap_mb,
+        repeated=tuple(repeated),
+    )
+
+
+def load_file(path: Path, heap_mb: int | None = None) -> ConfigFile:
+    try:
+        text = path.read_text(encoding="latin-1")  # Properties.load(InputStream) reads ISO-8859-1
+    except OSError as error:
+        raise BadInput(f"Cannot read {path}: {error.strerror or error}.") from None
+    return config_from_text(str(path), text, heap_mb)
+
+
+def _property_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+
+
+def hosts_from_folder(folder: Path) -> list[tuple[str, list[Path]]]:
+    """A folder of sub-folders is one host per sub-folder (rmqlab render's layout); else one host."""
+    if not folder.is_dir():
+        raise BadInput(f"{folder} is not a folder.")
+    subfolders = [d for d in sorted(folder.iterdir()) if d.is_dir() and _property_files(d)]
+    if subfolders:
+        return [(d.name, _property_files(d)) for d in subfolders]
+    files = _property_files(folder)
+    if not files:
+        raise BadInput(
+            f"No .properties or .conf files in {folder}.",
+            hint="Point rmqlab lint at a folder of broker configs, or use --host HOST=FILE,FILE.",
+        )
+    return [(folder.name or "host", files)]
+
+
+def parse_size_mb(text: str) -> int:
+    """'8g', '512m', '1024' (MiB) -> MiB."""
+    value = text.strip().lower()
+    units = {"g": 1024, "m": 1, "k": 1 / 1024}
+    factor = units.get(value[-1:], None)
+    number = value[:-1] if factor else value
+    try:
+        return int(float(number) * (factor or 1))
+    except ValueError:
+        raise BadInput(f"'{text}' is not a size.", hint="Write sizes like 8g, 512m or 2048 (MiB).") from None
