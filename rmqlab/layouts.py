@@ -16,9 +16,9 @@ from rmqlab.model import (
     BrokerNode,
     BrokerRole,
     Cluster,
+    ClusterSpec,
     ControllerPeer,
     DLedgerPeer,
-    Heap,
     Machine,
     Mode,
     NamesrvNode,
@@ -26,12 +26,11 @@ from rmqlab.model import (
 )
 from rmqlab.versions import DEFAULT_VERSION, parse_version, supports_controller_mode
 
+__all__ = ["ClusterSpec", "MODES", "ModeInfo", "build_cluster", "parse_mode"]
+
 FIRST_LISTEN_PORT = 10911
 FIRST_DLEDGER_PORT = 40911
 PORT_STEP = 1000
-DEFAULT_BROKER_HEAP = Heap(heap_mb=256, direct_mb=256)
-DEFAULT_NAMESRV_HEAP = Heap(heap_mb=128)
-DEFAULT_MACHINE_MEMORY_MB = 4096
 MAX_GROUPS = 9
 
 
@@ -73,23 +72,6 @@ MODES: dict[Mode, ModeInfo] = {
         default_groups=2,
     ),
 }
-
-
-@dataclass(frozen=True)
-class ClusterSpec:
-    """What a user asks for; `build_cluster` turns it into a full model."""
-
-    mode: Mode = Mode.SYNC_2M2S
-    name: str = naming.DEFAULT_CLUSTER
-    version: str = DEFAULT_VERSION
-    groups: int | None = None
-    hosts: tuple[str, ...] = ()
-    broker_heap: Heap = DEFAULT_BROKER_HEAP
-    namesrv_heap: Heap = DEFAULT_NAMESRV_HEAP
-    machine_memory_mb: int = DEFAULT_MACHINE_MEMORY_MB
-    port_base: int | None = None
-    subnet: str | None = None
-    dashboard: bool = False
 
 
 def parse_mode(text: str) -> Mode:
@@ -146,6 +128,7 @@ def build_cluster(spec: ClusterSpec) -> Cluster:
         port_base=spec.port_base or default_port_base(spec.name),
         on_real_hosts=bool(spec.hosts),
         dashboard=spec.dashboard and not spec.hosts,
+        spec=spec,
     )
     if spec.hosts:
         return cluster

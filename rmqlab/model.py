@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from rmqlab import naming
+from rmqlab.versions import DEFAULT_VERSION
 
 STORE_MOUNT = "/home/rocketmq/store"
 CONF_DIR = "/home/rocketmq/conf"
@@ -62,6 +63,28 @@ class Heap:
     @property
     def total_mb(self) -> int:
         return self.heap_mb + self.direct_mb
+
+
+DEFAULT_BROKER_HEAP = Heap(heap_mb=256, direct_mb=256)
+DEFAULT_NAMESRV_HEAP = Heap(heap_mb=128)
+DEFAULT_MACHINE_MEMORY_MB = 4096
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What a user asks for; rmqlab.layouts.build_cluster turns it into a full model."""
+
+    mode: Mode = Mode.SYNC_2M2S
+    name: str = naming.DEFAULT_CLUSTER
+    version: str = DEFAULT_VERSION
+    groups: int | None = None
+    hosts: tuple[str, ...] = ()
+    broker_heap: Heap = DEFAULT_BROKER_HEAP
+    namesrv_heap: Heap = DEFAULT_NAMESRV_HEAP
+    machine_memory_mb: int = DEFAULT_MACHINE_MEMORY_MB
+    port_base: int | None = None
+    subnet: str | None = None
+    dashboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +180,7 @@ class Cluster:
     on_real_hosts: bool = False
     dashboard: bool = False
     published: tuple[PublishedPort, ...] = field(default=())
+    spec: ClusterSpec | None = None
 
     @property
     def nodes(self) -> tuple[Node, ...]:

@@ -176,7 +176,10 @@ def _storage(broker: BrokerNode) -> Section:
 
 
 def _reads(cluster: Cluster) -> Section:
-    note = "RocketMQ 5 slaves refuse pulls without it." if is_5x(cluster.version) else "Lets consumers read from slaves."
+    if is_5x(cluster.version):
+        note = "RocketMQ 5 slaves refuse pulls without it."
+    else:
+        note = "Lets consumers read from slaves."
     return Section(
         "Reads.",
         (

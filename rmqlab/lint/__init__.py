@@ -10,7 +10,12 @@ from dataclasses import dataclass, replace
 
 from rmqlab.lint.findings import ERROR, WARNING, Context, Finding
 from rmqlab.lint.inputs import ConfigFile, Host
-from rmqlab.lint.rules_groups import dledger_groups, master_slave_groups, mixed_modes, replication_semantics
+from rmqlab.lint.rules_groups import (
+    dledger_groups,
+    master_slave_groups,
+    mixed_modes,
+    replication_semantics,
+)
 from rmqlab.lint.rules_keys import unknown_keys, unparsable_values
 from rmqlab.lint.rules_memory import heap_too_big
 from rmqlab.lint.rules_ports import port_clash

@@ -36,5 +36,7 @@ class Context:
         return [b for b in self.brokers if b.host is host]
 
 
-def finding(rule: str, severity: str, host: Host, files: list[ConfigFile], key: str | None, message: str, fix: str) -> Finding:
+def finding(
+    rule: str, severity: str, host: Host, files: list[ConfigFile], key: str | None, message: str, fix: str
+) -> Finding:
     return Finding(rule, severity, host.name, tuple(f.path for f in files), key, message, fix)

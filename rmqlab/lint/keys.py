@@ -78,7 +78,7 @@ def nearest_version(version: str) -> str | None:
 
 
 def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
-    return tuple(abs(x - y) for x, y in zip(a, b))  # type: ignore[return-value]
+    return tuple(abs(x - y) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=None)

@@ -207,7 +207,7 @@ def mixed_modes(ctx: Context):
             )
     kinds = defaultdict(set)
     for b in ctx.brokers:
-        kinds[(b.cluster, b.name)].add("DLedger" if b.dledger else "controller" if b.controller_mode else "master/slave")
+        kinds[(b.cluster, b.name)].add(_replication_kind(b))
     for (cluster, name), found in kinds.items():
         if len(found) > 1:
             files = [b.file for b in ctx.brokers if (b.cluster, b.name) == (cluster, name)]
@@ -224,6 +224,12 @@ def mixed_modes(ctx: Context):
                 "elect it.",
                 "Set controllerAddr to every controller, e.g. host1:9878;host2:9878;host3:9878.",
             )
+
+
+def _replication_kind(broker) -> str:
+    if broker.dledger:
+        return "DLedger"
+    return "controller" if broker.controller_mode else "master/slave"
 
 
 def replication_semantics(ctx: Context):

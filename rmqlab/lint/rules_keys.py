@@ -47,7 +47,8 @@ def _explain_unknown(ctx: Context, file, key: str, keys) -> tuple[str, str]:
             f"'{key}' exists only in RocketMQ {other.version.split('.')[0]}.x; {ctx.version} ignores it.",
             "Delete the line, or lint with the --version you will run.",
         )
-    return (f"'{key}' is not a key RocketMQ {ctx.version} reads; the {kind} ignores it silently.", "Delete or fix the line.")
+    message = f"'{key}' is not a key RocketMQ {ctx.version} reads; the {kind} ignores it silently."
+    return message, "Delete or fix the line."
 
 
 def unparsable_values(ctx: Context):

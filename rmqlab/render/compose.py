@@ -13,6 +13,7 @@ import yaml
 
 from rmqlab import naming
 from rmqlab.model import CONF_DIR, STORE_MOUNT, BrokerNode, Cluster, Machine, NamesrvNode, Node
+from rmqlab.specio import SPEC_LABEL, spec_to_json
 
 HOLDER_COMMAND = ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]
 CONFIG_DIR = "configs"
@@ -80,9 +81,14 @@ def _holder(cluster: Cluster, machine: Machine, image: str) -> dict:
         "cap_add": ["NET_ADMIN"],
         "networks": {"cluster": {"ipv4_address": machine.ip, "aliases": [machine.name]}},
         "ports": ports,
-        "labels": _labels(cluster, machine.name, machine.letter, "machine"),
+        "labels": _labels(cluster, machine.name, machine.letter, "machine") | _spec_label(cluster),
         "stop_grace_period": "2s",
     }
+
+
+def _spec_label(cluster: Cluster) -> dict[str, str]:
+    """The machines carry the whole spec, so any command can rebuild the model from a running cluster."""
+    return {SPEC_LABEL: spec_to_json(cluster.spec)} if cluster.spec else {}
 
 
 def _has_store(node: Node) -> bool:

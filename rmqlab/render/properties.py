@@ -7,7 +7,8 @@ from rmqlab.settings import Section, broker_sections, namesrv_sections
 
 
 def render_broker_properties(cluster: Cluster, broker: BrokerNode) -> str:
-    return _render(_header(cluster, broker.name, _broker_duty(cluster, broker), broker.machine), broker_sections(cluster, broker))
+    header = _header(cluster, broker.name, _broker_duty(cluster, broker), broker.machine)
+    return _render(header, broker_sections(cluster, broker))
 
 
 def render_namesrv_properties(cluster: Cluster, namesrv: NamesrvNode) -> str:
