@@ -105,17 +105,18 @@ class HostCluster:
     def namesrv_addr(self) -> str:
         return f"127.0.0.1:{self.namesrv_port}"
 
-    def start_namesrv(self, timeout: float = 60, **config: object) -> JvmProcess:
+    def start_namesrv(self, timeout: float = 60, jvm_args: tuple[str, ...] = (),
+                      **config: object) -> JvmProcess:
         conf = self._write_conf("namesrv", {"listenPort": self.namesrv_port, **config})
         proc = self._spawn("namesrv", self.namesrv_port,
                            "org.apache.rocketmq.namesrv.NamesrvStartup", ["-c", str(conf)],
-                           "namesrv")
+                           "namesrv", jvm_args)
         self._wait_port(proc, timeout)
         return proc
 
     def start_broker(self, name: str, port: int, broker_name: str = "broker-a",
                      role: str = "ASYNC_MASTER", broker_id: int = 0, timeout: float = 90,
-                     **config: object) -> JvmProcess:
+                     jvm_args: tuple[str, ...] = (), **config: object) -> JvmProcess:
         """Start a broker with listenPort `port` (it also binds port-2 and port+1)."""
         props = {
             "brokerClusterName": "RmqlabCluster", "brokerName": broker_name,
@@ -128,7 +129,7 @@ class HostCluster:
         props.update(config)
         conf = self._write_conf(name, props)
         proc = self._spawn(name, port, "org.apache.rocketmq.broker.BrokerStartup",
-                           ["-c", str(conf)], "broker")
+                           ["-c", str(conf)], "broker", jvm_args)
         self._wait_port(proc, timeout)
         return proc
 
@@ -155,7 +156,8 @@ class HostCluster:
         conf.write_text("".join(f"{k}={_prop(v)}\n" for k, v in props.items()))
         return conf
 
-    def _spawn(self, name: str, port: int, main: str, args: list[str], role: str) -> JvmProcess:
+    def _spawn(self, name: str, port: int, main: str, args: list[str], role: str,
+               jvm_args: tuple[str, ...]) -> JvmProcess:
         if name in self.procs:
             raise RuntimeError(f"{name} is already running")
         _require_free(port)
@@ -168,7 +170,7 @@ class HostCluster:
             cmd += JDK17_OPENS
         else:
             cmd.append(f"-Drmq.logback.configurationFile=rmq.{role}.logback.xml")
-        cmd += ["-cp", f"{self.home / 'conf'}:{self.lib}/*", main, *args]
+        cmd += [*jvm_args, "-cp", f"{self.home / 'conf'}:{self.lib}/*", main, *args]
         log = self.workdir / f"{name}.out"
         env = dict(os.environ, ROCKETMQ_HOME=str(self.home))
         with open(log, "wb") as out:
@@ -191,6 +193,23 @@ class HostCluster:
                 time.sleep(0.2)
         raise TimeoutError(
             f"{proc.name} did not listen on {proc.port} in {timeout}s:\n{proc.tail()}")
+
+
+def wait_replicating(client, master: str, timeout: float = 60,
+                     topic: str = "RmqlabWarmup") -> None:
+    """Send to `topic` on a SYNC_MASTER until a send is acknowledged by a slave (code 0).
+
+    A freshly started slave learns the master's HA address from the name server and connects
+    a few seconds later; until then sends answer SLAVE_NOT_AVAILABLE (4.9) or time out (5.x).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = client.send(master, topic, 0, b"warmup", timeout=10)
+        if result.code == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{master} still answers {result.code_name} after {timeout}s")
+        time.sleep(0.5)
 
 
 def _prop(value: object) -> str:
