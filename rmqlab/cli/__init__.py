@@ -32,7 +32,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from rmqlab.cli import layout_cmds  # noqa: F401  (commands register themselves on `app`)
+    from rmqlab.cli import cluster_cmds, fault_cmds, layout_cmds  # noqa: F401  (they register on `app`)
 
 
 _register()

@@ -1,0 +1,54 @@
+"""Looking at a running cluster the way clients do: through its name servers, over remoting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rmqlab.model import Cluster
+from rmqlab.remoting import RemotingClient
+from rmqlab.remoting.errors import RemotingError
+from rmqlab.roles import GroupRoles, address_map, group_roles
+
+
+@dataclass(frozen=True)
+class NamesrvView:
+    namesrv: str
+    roles: dict[str, GroupRoles] | None
+    error: str | None = None
+
+
+class Observer:
+    """Asks every name server of a cluster (through its 127.0.0.1 ports) who is where."""
+
+    def __init__(self, cluster: Cluster, timeout: float = 1.0):
+        self.cluster = cluster
+        self.client = RemotingClient(address_map=address_map(cluster), timeout=timeout, connect_timeout=timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Observer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def each_namesrv(self) -> list[NamesrvView]:
+        views = []
+        for namesrv in self.cluster.namesrvs:
+            addr = self.cluster.advertised_addr(namesrv)
+            try:
+                info = self.client.cluster_info(addr)
+            except RemotingError as error:
+                views.append(NamesrvView(namesrv.name, None, str(error)))
+                continue
+            addrs = {name: dict(group.addrs) for name, group in info.groups.items()}
+            views.append(NamesrvView(namesrv.name, group_roles(self.cluster, addrs)))
+        return views
+
+    def roles(self) -> dict[str, GroupRoles]:
+        """Roles from the first name server that answers; empty when none does."""
+        for view in self.each_namesrv():
+            if view.roles is not None:
+                return view.roles
+        return {}

@@ -1,0 +1,120 @@
+"""Wait until a cluster is really ready: every broker registered in every name server with the
+role the layout promises, and every elected group with exactly one master."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rmqlab.errors import RmqlabError
+from rmqlab.model import Cluster
+from rmqlab.observe import Observer
+from rmqlab.roles import expected_layout_ready
+from rmqlab.runtime.containers import cluster_containers
+
+LOG_LINES = 15
+
+
+@dataclass(frozen=True)
+class Progress:
+    node: str
+    state: str  # what changed: "running", "answers", "master", "slave", …
+    elapsed: float
+
+
+def wait_until_ready(
+    cluster: Cluster,
+    timeout: float = 180.0,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_waiting: Callable[[dict[str, str]], None] | None = None,
+    poll: float = 0.5,
+) -> float:
+    """Seconds it took; raises RmqlabError naming the node that is not ready, with its last log lines."""
+    start = time.monotonic()
+    reported: dict[str, str] = {}
+    waiting: dict[str, str] = {}
+    with Observer(cluster, timeout=1.0) as observer:
+        while True:
+            elapsed = time.monotonic() - start
+            waiting = _not_ready(cluster, observer, reported, elapsed, on_progress)
+            if not waiting:
+                return elapsed
+            if on_waiting:
+                on_waiting(waiting)
+            if elapsed > timeout:
+                raise _timeout_error(cluster, waiting, timeout)
+            time.sleep(poll)
+
+
+def _not_ready(cluster, observer, reported, elapsed, on_progress) -> dict[str, str]:
+    def report(node: str, state: str) -> None:
+        if reported.get(node) != state:
+            reported[node] = state
+            if on_progress:
+                on_progress(Progress(node, state, elapsed))
+
+    waiting = _dead_containers(cluster)
+    views = observer.each_namesrv()
+    for view in views:
+        if view.roles is None:
+            waiting.setdefault(view.namesrv, f"does not answer yet ({view.error})")
+        else:
+            report(view.namesrv, "answers")
+    for view in views:
+        if view.roles is None:
+            continue
+        for node, why in expected_layout_ready(cluster, view.roles).items():
+            waiting.setdefault(node, f"{why} ({view.namesrv})")
+    if all(v.roles is not None for v in views):
+        roles = views[0].roles
+        for group in cluster.groups:
+            state = roles.get(group)
+            for member in cluster.group_members(group):
+                if member.name not in waiting and state:
+                    report(member.name, "master" if state.master == member.name else "slave")
+    return waiting
+
+
+def _dead_containers(cluster: Cluster) -> dict[str, str]:
+    containers = cluster_containers(cluster.name)
+    waiting = {}
+    for node in cluster.nodes:
+        container = containers.get(node.name)
+        if container is None:
+            waiting[node.name] = "has no container"
+        elif container.status not in ("running", "created"):
+            container.reload()
+            if container.status != "running":
+                raise _exited_error(node.name, container)
+    return waiting
+
+
+def _log_tail(container) -> str:
+    try:
+        raw = container.logs(tail=LOG_LINES, stdout=True, stderr=True)
+    except Exception as error:  # noqa: BLE001 - the log is a courtesy; its absence must not hide the cause
+        return f"(no logs: {error})"
+    return raw.decode(errors="replace").rstrip()
+
+
+def _exited_error(node: str, container) -> RmqlabError:
+    code = container.attrs["State"].get("ExitCode")
+    oom = " (killed for memory)" if container.attrs["State"].get("OOMKilled") else ""
+    return RmqlabError(
+        f"{node} exited with code {code}{oom} while starting. Last log lines:\n{_log_tail(container)}",
+        hint=f"rmqlab logs {node} shows more; the cluster was left as it is for inspection (rmqlab down removes it).",
+    )
+
+
+def _timeout_error(cluster: Cluster, waiting: dict[str, str], timeout: float) -> RmqlabError:
+    containers = cluster_containers(cluster.name)
+    node, why = next(iter(waiting.items()))
+    container = containers.get(node)
+    state = container.status if container else "missing"
+    others = f" ({len(waiting) - 1} more not ready: {', '.join(list(waiting)[1:])})" if len(waiting) > 1 else ""
+    logs = _log_tail(container) if container else ""
+    return RmqlabError(
+        f"{node} is not ready after {timeout:.0f} s: {why}; container {state}{others}. Last log lines:\n{logs}",
+        hint=f"rmqlab logs {node} shows more; the cluster was left running for inspection (rmqlab down removes it).",
+    )
