@@ -142,7 +142,11 @@ class Connection:
             link = self._usable_link()
             cmd.opaque = next(self._opaque) & 0x7FFFFFFF
             frame = codec.encode(cmd)
-            pending = link.register(cmd.opaque)
+            try:
+                pending = link.register(cmd.opaque)
+            except RemotingClosed:  # the peer closed it an instant ago: nothing sent yet
+                link = self._link = self._open()
+                pending = link.register(cmd.opaque)
             self._write(link, frame, deadline)
         if not pending.event.wait(max(0.0, deadline - time.monotonic())):
             link.forget(cmd.opaque)
@@ -172,7 +176,7 @@ class Connection:
     def _usable_link(self) -> _Link:
         link = self._link
         if link is not None and not link.failed:
-            if time.monotonic() - link.last_used < IDLE_REDIAL_SECONDS:
+            if link.pending or time.monotonic() - link.last_used < IDLE_REDIAL_SECONDS:
                 return link
             link.fail(f"connection to {self.addr} idle, redialled")
         self._link = self._open()
