@@ -11,26 +11,18 @@ import time
 import pytest
 
 from rmqlab.remoting import RemotingClient, RemotingConnectError, RemotingError, TopicNotExist
-from rmqlab.remoting.hostjvm import VERSIONS, HostCluster, HostJvmUnavailable, wait_replicating
+from rmqlab.remoting.hostjvm import (
+    VERSIONS,
+    HostCluster,
+    HostJvmUnavailable,
+    wait_for,
+    wait_replicating,
+)
 
 pytestmark = pytest.mark.integration
 
 MASTER, SLAVE = "127.0.0.1:29911", "127.0.0.1:29921"
 TOPIC = "RmqlabIt"
-
-
-def wait_for(check, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = check()
-            if value:
-                return value
-        except RemotingError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached in {timeout}s")
-        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module", params=VERSIONS)

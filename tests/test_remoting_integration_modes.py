@@ -5,32 +5,15 @@ One-node groups are enough to check the wire answers (who is master, which ids, 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from rmqlab.remoting import RemotingClient, RemotingResponseError
-from rmqlab.remoting.hostjvm import VERSIONS, HostCluster, HostJvmUnavailable
+from rmqlab.remoting.hostjvm import VERSIONS, HostCluster, HostJvmUnavailable, wait_for
 
 pytestmark = pytest.mark.integration
 
 CONTROLLER = "127.0.0.1:29878"
 CONTROLLED, DLEDGER = "127.0.0.1:29941", "127.0.0.1:29951"
-
-
-def wait_for(check, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception:  # noqa: BLE001 - brokers refuse questions while they start
-            if time.monotonic() > deadline:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout}s")
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module", params=VERSIONS)

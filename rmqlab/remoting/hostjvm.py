@@ -195,6 +195,22 @@ class HostCluster:
             f"{proc.name} did not listen on {proc.port} in {timeout}s:\n{proc.tail()}")
 
 
+def wait_for(check, timeout: float = 60, what: str = "condition"):
+    """Call `check` until it returns something truthy; errors count as not yet (servers
+    refuse questions while they start). Returns that value, or raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001
+            last = exc
+        time.sleep(0.3)
+    raise TimeoutError(f"{what} not reached in {timeout}s" + (f"; last error: {last}" if last else ""))
+
+
 def wait_replicating(client, master: str, timeout: float = 60,
                      topic: str = "RmqlabWarmup") -> None:
     """Send to `topic` on a SYNC_MASTER until a send is acknowledged by a slave (code 0).
