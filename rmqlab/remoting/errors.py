@@ -11,6 +11,7 @@ from rmqlab.errors import RmqlabError
 
 class RemotingError(RmqlabError):
     maybe_sent = False
+    uniq_key: str | None = None  # set by RemotingClient.send: the UNIQ_KEY of the message
 
     def __init__(self, message: str, hint: str | None = None, *, addr: str | None = None,
                  maybe_sent: bool | None = None):
