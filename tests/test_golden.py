@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-
 from goldens import compare_tree
+
 from rmqlab.layouts import ClusterSpec, build_cluster
 from rmqlab.model import Mode
 from rmqlab.render.files import render_cluster_files

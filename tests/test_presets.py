@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from goldens import compare_tree
+
 from rmqlab.presets import preset_files
 
 ROOT = Path(__file__).resolve().parent.parent

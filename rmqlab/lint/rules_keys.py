@@ -5,11 +5,11 @@ from __future__ import annotations
 from rmqlab.lint.findings import WARNING, Context, finding
 from rmqlab.lint.keys import DERIVED_STORE_PATHS, key_set
 from rmqlab.lint.views import Reader
-from rmqlab.versions import parse_version
+from rmqlab.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, parse_version
 
 
 def _other_line(version: str) -> str:
-    return "5.5.1" if parse_version(version)[0] == 4 else "4.9.7"
+    return DEFAULT_VERSION if parse_version(version)[0] == 4 else NEWEST_4X_ON_MAVEN
 
 
 def unknown_keys(ctx: Context):
