@@ -32,7 +32,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from rmqlab.cli import cluster_cmds, fault_cmds, layout_cmds  # noqa: F401  (they register on `app`)
+    from rmqlab.cli import (  # noqa: F401  (they register on `app`)
+        client_cmds,
+        cluster_cmds,
+        fault_cmds,
+        layout_cmds,
+    )
 
 
 _register()
