@@ -30,7 +30,7 @@ def main() -> None:
     help_time = wall([*python, "-m", "rmqlab", "--help"])
     with tempfile.TemporaryDirectory() as out:
         render_time = wall([*python, "-m", "rmqlab", "render", "--mode", "dledger", "--groups", "3", "--out", out])
-    probe = "import rmqlab.cli, sys; print(sorted(m for m in sys.modules if m.startswith(('docker', 'python_on')))"
+    probe = "import rmqlab.cli, sys; print(sorted(m for m in sys.modules if m.startswith(('docker', 'python_on'))))"
     imports = [*python, "-c", probe]
     heavy = subprocess.run(imports, capture_output=True, text=True).stdout.strip()
     print(f"python -c pass        {baseline * 1000:7.1f} ms (baseline)")
