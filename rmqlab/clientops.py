@@ -16,6 +16,7 @@ from rmqlab.roles import GroupRoles
 
 DEFAULT_TOPIC = "rmqlab-demo"
 QUEUES_PER_GROUP = 4
+RUN_PREFIX = f"m{int(time.time()) % 1_000_000:06d}"  # keys stay unique across produce runs
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ class Read:
     offset: int
     key: str
     body: bytes
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A replica that would not serve a queue, with the broker's own answer."""
+
+    group: str
+    node: str
+    queue: int
+    code: int
+    remark: str
+
+
+QUIET_PULL_CODES = {19, 20, 21}  # nothing (more) to read: not worth a line
 
 
 def master_nodes(cluster: Cluster, roles: dict[str, GroupRoles], only: str | None = None) -> dict[str, str]:
@@ -81,7 +96,7 @@ def produce(
 
 
 def _send_one(client, cluster, topic, seq, group, node, queue, size) -> Sent:
-    key = f"rmqlab-{seq:06d}"
+    key = f"{RUN_PREFIX}-{seq:06d}"
     body = key.encode().ljust(size, b".")
     began = time.monotonic()
     try:
@@ -95,7 +110,7 @@ def _send_one(client, cluster, topic, seq, group, node, queue, size) -> Sent:
 
 def consume(
     client: RemotingClient, cluster: Cluster, replicas: dict[str, str], topic: str, from_offset: int | None = None
-) -> Iterator[Read]:
+) -> Iterator[Read | Refused]:
     """Everything in every queue of each group, read from the given replica (master or a slave)."""
     for group, node in sorted(replicas.items()):
         addr = cluster.advertised_addr(cluster.node(node))
@@ -104,10 +119,12 @@ def consume(
             yield from _drain(client, addr, topic, group, node, queue, offset)
 
 
-def _drain(client, addr, topic, group, node, queue, offset) -> Iterator[Read]:
+def _drain(client, addr, topic, group, node, queue, offset) -> Iterator[Read | Refused]:
     while True:
         result = client.pull(addr, topic, queue, offset)
         if not result.found:
+            if result.code not in QUIET_PULL_CODES:
+                yield Refused(group, node, queue, result.code, (result.remark or "").splitlines()[0])
             return
         for message in result.messages:
             yield Read(group, node, queue, message.queue_offset, " ".join(message.keys), message.body)

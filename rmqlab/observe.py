@@ -46,6 +46,14 @@ class Observer:
             views.append(NamesrvView(namesrv.name, group_roles(self.cluster, addrs)))
         return views
 
+    def in_sync_slaves(self, master: str) -> int | None:
+        """How many slaves the master counts as in sync (5.x); None where it keeps no such count."""
+        try:
+            status = self.client.ha_status(self.cluster.advertised_addr(self.cluster.node(master)))
+        except RemotingError:
+            return None
+        return status.in_sync_slave_nums if status and status.master else None
+
     def roles(self) -> dict[str, GroupRoles]:
         """Roles from the first name server that answers; empty when none does."""
         for view in self.each_namesrv():

@@ -55,7 +55,7 @@ def produce(
             offset = f"offset {sent.offset}" if sent.offset is not None else ""
             out().print(f"#{sent.seq:<5} {where} {result:<22} {offset:<12} {sent.millis:7.1f} ms")
     if not json:
-        err().print(f"{count - failures} of {count} answered SEND_OK.")
+        err().print(f"{count - failures} of {count} answered SUCCESS.")
 
 
 @app.command()
@@ -67,6 +67,7 @@ def consume(
     json: Json = False,
 ) -> None:
     """Read every message of a topic back, from each group's master (or a slave)."""
+    from rmqlab.clientops import Refused
     from rmqlab.clientops import consume as read_all
 
     cluster, observer = _session(name)
@@ -86,6 +87,9 @@ def consume(
                 err().print(f"{g}: no {'slave' if from_slave else 'master'} registered right now; skipped.")
         count = 0
         for read in read_all(observer.client, cluster, replicas, topic):
+            if isinstance(read, Refused):
+                err().print(f"{read.node} refused {read.group} q{read.queue}: code {read.code} {read.remark}", markup=False)
+                continue
             count += 1
             if json:
                 print_json({**asdict(read), "body": read.body.decode(errors="replace")})

@@ -68,11 +68,29 @@ def _not_ready(cluster, observer, reported, elapsed, on_progress) -> dict[str, s
             waiting.setdefault(node, f"{why} ({view.namesrv})")
     if all(v.roles is not None for v in views):
         roles = views[0].roles
+        if not waiting:
+            waiting.update(_replication_not_ready(cluster, observer, roles))
         for group in cluster.groups:
             state = roles.get(group)
             for member in cluster.group_members(group):
                 if member.name not in waiting and state:
                     report(member.name, "master" if state.master == member.name else "slave")
+    return waiting
+
+
+def _replication_not_ready(cluster: Cluster, observer: Observer, roles) -> dict[str, str]:
+    """A failover only works once the slaves are in sync: a 5.x controller elects only from the
+    in-sync set, and a SYNC_MASTER answers SLAVE_NOT_AVAILABLE until its slave connects."""
+    waiting = {}
+    for group in cluster.groups:
+        state = roles.get(group)
+        if not state or not state.master:
+            continue
+        in_sync = observer.in_sync_slaves(state.master)
+        expected = len(cluster.group_members(group)) - 1
+        if in_sync is not None and in_sync < expected:
+            for slave in state.slaves:
+                waiting[slave] = f"registered, not yet in sync with {state.master} ({in_sync}/{expected} in sync)"
     return waiting
 
 
