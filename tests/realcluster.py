@@ -1,0 +1,88 @@
+"""Helpers for the integration tests: a real cluster per test module, removed even on failure."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from contextlib import contextmanager
+
+from rmqlab import naming
+from rmqlab.model import ClusterSpec
+from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes
+from rmqlab.runtime.lifecycle import down, start_cluster
+from rmqlab.runtime.ready import wait_until_ready
+from rmqlab.runtime.tools import run_mqadmin
+from rmqlab.versions import DEFAULT_VERSION
+
+
+def image_for_tests(version: str = DEFAULT_VERSION) -> str:
+    """The image the tests run: $RMQLAB_TEST_IMAGE, else the one `rmqlab image build` made (built if missing)."""
+    if os.environ.get("RMQLAB_TEST_IMAGE") and version == DEFAULT_VERSION:
+        return os.environ["RMQLAB_TEST_IMAGE"]
+    from rmqlab.image import build_image
+
+    return build_image(version).tag
+
+
+@contextmanager
+def running_cluster(spec: ClusterSpec, timeout: float = 240):
+    down_quietly(spec.name)
+    started = start_cluster(spec, image_for_tests(spec.version), lambda line: None)
+    try:
+        wait_until_ready(started.cluster, timeout)
+        yield started.cluster
+    finally:
+        down(spec.name, volumes=True)
+        assert_nothing_left(spec.name)
+
+
+def down_quietly(name: str) -> None:
+    try:
+        down(name, volumes=True)
+    except Exception:  # noqa: BLE001 - nothing to remove is fine here
+        pass
+
+
+def assert_nothing_left(name: str) -> None:
+    assert not cluster_containers(name), f"containers of {name} left behind"
+    assert not cluster_networks(name), f"networks of {name} left behind"
+    assert not cluster_volumes(name), f"volumes of {name} left behind"
+
+
+_ROW = re.compile(r"^(\S+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(V\S+)")
+
+
+def cluster_list(cluster) -> dict[str, dict[int, str]]:
+    """RocketMQ's own view, from `mqadmin clusterList`: brokerName -> {BID: address}."""
+    _, output = run_mqadmin(cluster, ["clusterList"])
+    groups: dict[str, dict[int, str]] = {}
+    for line in output.splitlines():
+        match = _ROW.match(line.strip())
+        if match:
+            _, broker, bid, addr, _ = match.groups()
+            groups.setdefault(broker, {})[int(bid)] = addr
+    return groups
+
+
+def wait_for(predicate, timeout: float, what: str, poll: float = 1.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last: {last!r}")
+
+
+def addr(cluster, node: str) -> str:
+    return cluster.advertised_addr(cluster.node(node))
+
+
+def states(cluster) -> dict[str, str]:
+    return {name: c.status for name, c in cluster_containers(cluster.name).items()}
+
+
+def label_filter(cluster) -> dict:
+    return {"label": [f"{naming.LABEL_CLUSTER}={cluster.name}"]}

@@ -1,0 +1,87 @@
+"""2m2s-sync on real RocketMQ: a dead master stays dead, its slave never takes over."""
+
+import time
+
+import pytest
+from clirunner import run
+from realcluster import addr, cluster_list, running_cluster, states, wait_for
+
+from rmqlab.model import ClusterSpec, Mode
+from rmqlab.observe import Observer
+
+pytestmark = pytest.mark.integration
+NAME = "it-2m2s"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with running_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name=NAME)) as cluster:
+        yield cluster
+
+
+def test_mqadmin_sees_two_masters_and_two_slaves(cluster):
+    groups = cluster_list(cluster)
+    assert groups == {
+        "broker-a": {0: addr(cluster, "broker-a-master"), 1: addr(cluster, "broker-a-slave")},
+        "broker-b": {0: addr(cluster, "broker-b-master"), 1: addr(cluster, "broker-b-slave")},
+    }
+
+
+def test_killed_master_is_not_replaced_by_its_slave(cluster):
+    result = run("kill", "broker-a-master", "--name", NAME)
+    assert result.exit_code == 0, result.output
+    assert "SIGKILL" in result.output
+    wait_for(lambda: 0 not in cluster_list(cluster).get("broker-a", {}), 30, "broker-a's master to leave the route")
+    time.sleep(10)  # give any automatic switch a fair chance to happen
+    groups = cluster_list(cluster)
+    assert groups["broker-a"] == {1: addr(cluster, "broker-a-slave")}, "the slave must stay a slave"
+    assert groups["broker-b"][0] == addr(cluster, "broker-b-master")
+    with Observer(cluster, timeout=3) as observer:
+        slave = addr(cluster, "broker-a-slave")
+        assert observer.client.broker_config(slave)["brokerRole"] == "SLAVE"  # it still answers
+
+
+def test_restarted_master_takes_its_group_back(cluster):
+    result = run("start", "broker-a-master", "--name", NAME)
+    assert result.exit_code == 0, result.output
+    wait_for(lambda: cluster_list(cluster).get("broker-a", {}).get(0) == addr(cluster, "broker-a-master"), 60,
+             "broker-a-master to register again")
+
+
+def test_killing_a_machine_takes_down_exactly_its_nodes(cluster):
+    result = run("kill", "machine-a", "--name", NAME)
+    assert result.exit_code == 0, result.output
+    now = states(cluster)
+    on_a = {"machine-a", "namesrv-a", "broker-a-master", "broker-b-slave"}
+    assert {n for n, s in now.items() if s != "running"} == on_a
+    result = run("start", "machine-a", "--name", NAME)
+    assert result.exit_code == 0, result.output
+    assert all(s == "running" for s in states(cluster).values())
+    wait_for(lambda: cluster_list(cluster).get("broker-a", {}).get(0) == addr(cluster, "broker-a-master"), 60,
+             "machine-a's master to come back")
+
+
+def test_pause_and_isolate_are_undone_by_heal(cluster):
+    assert run("pause", "broker-b-master", "--name", NAME).exit_code == 0
+    assert run("isolate", "machine-b", "--name", NAME).exit_code == 0
+    status = run("status", "--json", "--name", NAME)
+    assert '"isolated": true' in status.stdout and '"paused"' in status.stdout
+    healed = run("heal", "--name", NAME)
+    assert healed.exit_code == 0 and "reconnected machine-b" in healed.output
+    status = run("status", "--json", "--name", NAME).stdout
+    assert '"isolated": true' not in status and '"paused"' not in status
+    second = run("heal", "--name", NAME)
+    assert second.exit_code == 0 and "Nothing was paused or isolated" in second.output
+
+
+def test_isolating_one_node_of_a_shared_machine_is_refused(cluster):
+    result = run("isolate", "broker-a-master", "--name", NAME)
+    assert result.exit_code == 2
+    assert "isolate machine-a" in result.output
+
+
+def test_unknown_target_touches_nothing(cluster):
+    before = states(cluster)
+    result = run("kill", "broker-q-master", "--name", NAME)
+    assert result.exit_code == 2 and "Valid targets" in result.output
+    assert states(cluster) == before
