@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rmqlab.model import Cluster
@@ -53,6 +54,21 @@ class Observer:
         except RemotingError:
             return None
         return status.in_sync_slave_nums if status and status.master else None
+
+    def commitlog_offsets(self, nodes: list[str], timeout: float = 0.5) -> dict[str, int | None]:
+        """Commit log max offset of each broker, asked in parallel; None for one that does not answer."""
+
+        def ask(node: str) -> int | None:
+            try:
+                info = self.client.broker_runtime_info(self.cluster.advertised_addr(self.cluster.node(node)), timeout)
+                return int(info["commitLogMaxOffset"])
+            except (RemotingError, KeyError, ValueError):
+                return None
+
+        if not nodes:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(nodes))) as pool:
+            return dict(zip(nodes, pool.map(ask, nodes), strict=True))
 
     def roles(self) -> dict[str, GroupRoles]:
         """Roles from the first name server that answers; empty when none does."""

@@ -88,7 +88,8 @@ def consume(
         count = 0
         for read in read_all(observer.client, cluster, replicas, topic):
             if isinstance(read, Refused):
-                err().print(f"{read.node} refused {read.group} q{read.queue}: code {read.code} {read.remark}", markup=False)
+                line = f"{read.node} refused {read.group} q{read.queue}: code {read.code} {read.remark}"
+                err().print(line, markup=False)
                 continue
             count += 1
             if json:

@@ -8,12 +8,14 @@ from rmqlab.observe import Observer
 from rmqlab.runtime.containers import cluster_containers
 
 
-def cluster_status(cluster: Cluster, observer: Observer | None = None) -> dict:
+def cluster_status(cluster: Cluster, observer: Observer | None = None, offsets: bool = False) -> dict:
     containers = cluster_containers(cluster.name)
     own_observer = observer is None
     observer = observer or Observer(cluster)
     try:
         views = observer.each_namesrv()
+        brokers = [b.name for b in cluster.brokers]
+        commitlog = observer.commitlog_offsets(brokers) if offsets else {}
     finally:
         if own_observer:
             observer.close()
@@ -26,12 +28,22 @@ def cluster_status(cluster: Cluster, observer: Observer | None = None) -> dict:
         "version": cluster.version,
         "machines": [_machine(cluster, m, containers.get(m.name), network) for m in cluster.machines],
         "nodes": [_node(cluster, n, containers.get(n.name), roles, answering) for n in cluster.nodes],
-        "groups": {
-            group: {"master": state.master, "slaves": list(state.slaves)} for group, state in sorted(roles.items())
-        },
+        "groups": {group: _group(state, commitlog) for group, state in sorted(roles.items())},
         "namesrvs_answering": sorted(answering),
         "dashboard": _dashboard_url(cluster),
     }
+
+
+def _group(state, commitlog: dict[str, int | None]) -> dict:
+    entry = {"master": state.master, "slaves": list(state.slaves)}
+    if commitlog:
+        master_offset = commitlog.get(state.master) if state.master else None
+        entry["commitlog_max_offset"] = master_offset
+        entry["replication_lag_bytes"] = {
+            s: (master_offset - commitlog[s]) if master_offset is not None and commitlog.get(s) is not None else None
+            for s in state.slaves
+        }
+    return entry
 
 
 def _machine(cluster, machine, container, network) -> dict:
