@@ -1,0 +1,1 @@
+"""Failover experiments: the history format, the checker that reads it, and the reports."""
