@@ -37,6 +37,7 @@ def _register() -> None:
         cluster_cmds,
         fault_cmds,
         layout_cmds,
+        pitfall_cmds,
     )
 
 

@@ -53,9 +53,10 @@ def _commitlog_is_root(host, broker) -> Finding:
         host,
         [broker.file],
         "storePathCommitLog",
-        f"{broker.file.label}: storePathCommitLog equals storePathRootDir ({broker.root}), so commit log "
-        "files are created among consumequeue/, index/, checkpoint and lock; AllocateMappedFileService "
-        "then fails to create or map the next file ('create mapped file failed').",
+        f"{broker.file.label}: storePathCommitLog equals storePathRootDir ({broker.root}), so the broker "
+        "loads lock, checkpoint and the consumequeue/ folder as if they were commit log files: "
+        "'<root>/lock 0 length not matched message store config value', 'load commit log Failed', "
+        "and it exits with code 253 (seen with 5.5.0). Mapped-file errors follow if it ever got that far.",
         f"Remove storePathCommitLog (it defaults to {posixpath.join(broker.root, 'commitlog')}) "
         "or point it at a folder of its own.",
     )
