@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rmqlab.model import Cluster
 from rmqlab.remoting import RemotingClient
 from rmqlab.remoting.errors import RemotingError
-from rmqlab.roles import GroupRoles, address_map, group_roles
+from rmqlab.roles import GroupRoles, client_address_map, group_roles
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,11 @@ class NamesrvView:
 class Observer:
     """Asks every name server of a cluster (through its 127.0.0.1 ports) who is where."""
 
-    def __init__(self, cluster: Cluster, timeout: float = 1.0):
+    def __init__(self, cluster: Cluster, timeout: float = 1.0, direct: bool = False):
         self.cluster = cluster
-        self.client = RemotingClient(address_map=address_map(cluster), timeout=timeout, connect_timeout=timeout)
+        self.client = RemotingClient(
+            address_map=client_address_map(cluster, direct), timeout=timeout, connect_timeout=timeout
+        )
 
     def close(self) -> None:
         self.client.close()

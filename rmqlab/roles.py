@@ -67,3 +67,23 @@ def expected_layout_ready(cluster: Cluster, roles: dict[str, GroupRoles]) -> dic
             for node in members:
                 waiting[node.name] = f"{group} has no master yet (election running)"
     return waiting
+
+
+def reaches_directly(cluster: Cluster, timeout: float = 0.5) -> bool:
+    """Whether this host can dial the containers' own addresses (Linux can; Docker Desktop cannot)."""
+    import socket
+
+    namesrv = cluster.namesrvs[0]
+    host, port = cluster.advertised_addr(namesrv).rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def client_address_map(cluster: Cluster, direct: bool):
+    """Direct: dial what brokers advertise, as a real client on their network would, so a dead broker
+    refuses the connection. Otherwise go through the 127.0.0.1 ports, where Docker's port proxy accepts
+    the connection and then closes it, which a client can only record as an unknown outcome."""
+    return (lambda addr: addr) if direct else address_map(cluster)

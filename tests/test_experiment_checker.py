@@ -344,3 +344,24 @@ def test_dledger_without_a_majority_says_so():
     result = check(b.history(), meta)
     said = next(v for v in result.verdicts if v.startswith("broker-a had no master"))
     assert "2 of 3 replicas were down, leaving no majority to elect a leader" in said
+
+
+def test_producers_on_a_stale_route_do_not_stretch_the_groups_window():
+    """Seen on a real dledger run: the probe wrote to the new master at once, while producers kept
+    failing against the dead one until their 30 s route refresh. The group was writable; the clients
+    were not told yet, and the report must say both."""
+    meta, b = raft_groups("dledger", "kill-master"), HistoryBuilder()
+    b.roles(0.1, {A: "broker-a-n0", B: "broker-b-n0"})
+    b.probes(A, 0.0, 40.0, failing=[(10.0, 18.5)], node="broker-a-n0")
+    b.probes(B, 0.0, 40.0, node="broker-b-n0")
+    b.fault("kill", "broker-a-n0", 10.0)
+    b.roles(10.3, {A: None, B: "broker-b-n0"})
+    b.roles(18.4, {A: "broker-a-n1", B: "broker-b-n0"})
+    for n, t in enumerate(x / 10 for x in range(100, 300, 3)):
+        b.send(f"k-{n:06d}", t, t + 0.002, "fail", node="broker-a-n0", error="connection refused")
+    b.send("k-999999", 30.1, 30.104, node="broker-a-n1")
+    result = check(b.history(), meta)
+    windows = result.groups[A].windows
+    assert [(w.start, round(w.end, 2)) for w in windows] == [(10.0, 18.5)]
+    said = result.verdicts[0]
+    assert "writes resumed after 8.5 s" in said and "the last 19.8 s after the fault" in said

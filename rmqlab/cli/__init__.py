@@ -35,6 +35,7 @@ def _register() -> None:
     from rmqlab.cli import (  # noqa: F401  (they register on `app`)
         client_cmds,
         cluster_cmds,
+        experiment_cmds,
         fault_cmds,
         layout_cmds,
         pitfall_cmds,

@@ -10,6 +10,7 @@ from rmqlab.experiment.history import (
     CONSUMER_PREFIX,
     FINAL_READ,
     OK,
+    PROBE_PREFIX,
     PRODUCER_PREFIX,
     READ,
     SEND,
@@ -62,7 +63,10 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
     name = meta.name
     members = frozenset(meta.nodes)
     sends = [op for op in ops if op.f == SEND and op.group == name]
-    found = [attribute(w, fault_list, members, run_end) for w in unwritable_windows(sends, run_end)]
+    # The probe writes straight to the group's current master, so its sends say whether the group could
+    # take writes. Producers fail longer on stale routes; that is client impact, reported per fault.
+    probes = [op for op in sends if op.process == f"{PROBE_PREFIX}{name}"] or sends
+    found = [attribute(w, fault_list, members, run_end) for w in unwritable_windows(probes, run_end)]
     windows = [w for w in found if w.duration >= ignore_below]
     elections = [e for f in fault_list if f.disruptive and (e := masters.election(f, name))]
     lost_by: dict[str, Counter] = {}

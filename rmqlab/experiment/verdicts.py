@@ -110,7 +110,10 @@ def _producers(impact: ProducerImpact | None) -> str:
         return f"; producers wrote to {where} and none of their {impact.sends:,} sends failed"
     if not impact.groups_after:
         return f"; producers' sends kept failing ({impact.failed:,} of {impact.sends:,} failed)"
-    return f"; producers wrote to {where} ({impact.failed:,} failed, none after {secs(impact.last_failure_after)})"
+    return (
+        f"; producers wrote to {where} ({impact.failed:,} failed, the last {secs(impact.last_failure_after)} "
+        "after the fault)"
+    )
 
 
 def _other_sentence(group: GroupResult, fault: Fault, windows, direct: bool) -> str:

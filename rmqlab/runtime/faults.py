@@ -10,7 +10,7 @@ from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.model import Cluster
 from rmqlab.roles import GroupRoles
 from rmqlab.runtime.audit import AuditLog
-from rmqlab.runtime.containers import cluster_containers
+from rmqlab.runtime.containers import cluster_containers, cluster_volumes
 from rmqlab.runtime.engine import api
 from rmqlab.targets import Target, resolve_target
 
@@ -91,7 +91,9 @@ class FaultInjector:
             for name in target.nodes:
                 c = containers.get(name)
                 if c is None:
-                    raise RmqlabError(f"{name} has no container.", hint="rmqlab up recreates missing nodes.")
+                    self._recreate(name)
+                    result.done.append(f"recreated {name} (its store starts empty)")
+                    continue
                 c.reload()
                 if c.status == "running" and fresh_namespace:
                     c.restart(timeout=STOP_TIMEOUT)  # it still sat in the dead machine's namespace
@@ -151,6 +153,34 @@ class FaultInjector:
             )
 
         return self._run("isolate", text, body)
+
+    def destroy_store(self, text: str) -> FaultResult:
+        """A disk gone for good: kill the node, remove its container and its store volume."""
+
+        def body(target, containers, result):
+            volumes = {v.attrs["Labels"].get(naming.LABEL_NODE): v for v in cluster_volumes(self.cluster.name)}
+            for name in target.nodes:
+                c = containers.get(name)
+                if c is not None:
+                    c.remove(force=True)
+                volume = volumes.get(name)
+                if volume is not None:
+                    volume.remove(force=True)
+                    result.done.append(f"destroyed {name}'s store (volume {volume.name}) and its container")
+                else:
+                    result.unchanged.append(f"{name} has no store volume")
+
+        return self._run("destroy-store", text, body)
+
+    def _recreate(self, node: str) -> None:
+        from rmqlab.runtime.engine import compose, compose_error
+        from rmqlab.runtime.workdir import compose_file
+
+        runner = compose(compose_file(self.cluster.name), naming.compose_project(self.cluster.name))
+        try:
+            runner.compose.up(services=[node], detach=True, no_deps=True, quiet=True)
+        except Exception as error:  # python-on-whales DockerException carries compose's stderr
+            raise compose_error(error, f"recreating {node}") from None
 
     def heal(self) -> FaultResult:
         """Undo every pause and isolation of the cluster; killed nodes stay down (use start)."""

@@ -1,0 +1,119 @@
+"""Scenarios as data: a workload and a fault schedule. Presets live in experiments/*.yaml.
+
+A fault step names a target the way the CLI does (a node, a machine, `broker-a-master`); an undo
+step names the step it undoes (`undo: 1`), so it hits exactly the nodes that step hit even after
+roles moved. `machine_of: true` widens a target to its whole machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from rmqlab.errors import BadInput
+
+ACTIONS = ("kill", "stop", "pause", "isolate", "destroy-store")
+UNDO_OF = {"kill": "start", "stop": "start", "pause": "unpause", "isolate": "heal", "destroy-store": "start"}
+PRESET_DIR = Path(__file__).resolve().parent / "presets"  # also reachable as experiments/ at the top
+
+
+@dataclass(frozen=True)
+class FaultStep:
+    at: float
+    action: str  # one of ACTIONS, or "undo"
+    target: str | None = None
+    undo: int | None = None  # index (1-based) of the step this one undoes
+    machine_of: bool = False
+    signal: str = "KILL"
+
+
+@dataclass(frozen=True)
+class Workload:
+    rate: float = 40.0  # producer sends per second, all producers together
+    producers: int = 2
+    size: int = 256
+    probe_rate: float = 20.0  # per group, straight to the current master
+    consumers: tuple[str, ...] = ("master", "slave")
+    route_refresh: float = 30.0  # seconds between producer route refreshes, as RocketMQ clients do
+    send_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    duration: float
+    faults: tuple[FaultStep, ...]
+    workload: Workload = field(default_factory=Workload)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "duration": self.duration,
+            "faults": [{k: v for k, v in step.__dict__.items() if v not in (None, False)} for step in self.faults],
+        }
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PRESET_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        raise BadInput(f"No scenario '{name_or_path}'.", hint=f"Presets: {', '.join(preset_names())}; or a YAML file.")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise BadInput(f"{path} is not valid YAML: {error}") from None
+    return scenario_from_dict(data, default_name=path.stem)
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def scenario_from_dict(data: dict, default_name: str = "custom") -> Scenario:
+    if not isinstance(data, dict):
+        raise BadInput("A scenario is a YAML mapping with duration, faults and optionally workload.")
+    unknown = set(data) - {"name", "description", "duration", "faults", "workload"}
+    if unknown:
+        raise BadInput(f"Unknown scenario keys: {', '.join(sorted(unknown))}.")
+    workload_data = data.get("workload") or {}
+    bad = set(workload_data) - set(Workload.__dataclass_fields__)
+    if bad:
+        raise BadInput(f"Unknown workload keys: {', '.join(sorted(bad))}.")
+    if "consumers" in workload_data:
+        workload_data["consumers"] = tuple(workload_data["consumers"])
+    steps = tuple(_step(i, s) for i, s in enumerate(data.get("faults") or [], start=1))
+    scenario = Scenario(
+        name=str(data.get("name") or default_name),
+        description=str(data.get("description") or ""),
+        duration=float(data.get("duration", 60)),
+        faults=steps,
+        workload=Workload(**workload_data),
+    )
+    _validate(scenario)
+    return scenario
+
+
+def _step(index: int, data: dict) -> FaultStep:
+    if not isinstance(data, dict) or "at" not in data or "action" not in data:
+        raise BadInput(f"Fault step {index} needs 'at' (seconds) and 'action'.")
+    unknown = set(data) - set(FaultStep.__dataclass_fields__)
+    if unknown:
+        raise BadInput(f"Fault step {index} has unknown keys: {', '.join(sorted(unknown))}.")
+    return FaultStep(**data)
+
+
+def _validate(scenario: Scenario) -> None:
+    for index, step in enumerate(scenario.faults, start=1):
+        if step.action == "undo":
+            if not step.undo or not 1 <= step.undo < index or scenario.faults[step.undo - 1].action == "undo":
+                raise BadInput(f"Fault step {index}: 'undo' must name an earlier fault step by number.")
+        elif step.action not in ACTIONS:
+            raise BadInput(f"Fault step {index}: unknown action {step.action!r}.", hint=f"Use {', '.join(ACTIONS)}.")
+        elif not step.target:
+            raise BadInput(f"Fault step {index} needs a target (a node, a machine, or broker-a-master).")
+        if not 0 <= step.at <= scenario.duration:
+            raise BadInput(f"Fault step {index} at {step.at} s is outside the {scenario.duration} s run.")
