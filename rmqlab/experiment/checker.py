@@ -117,7 +117,7 @@ def _producer_impact(ops: list[Op], fault_list: list[Fault]) -> dict[int, Produc
         after = Counter(op.group for op in sends if op.type == OK and (last is None or op.t > last) and op.group)
         impact[fault.index] = ProducerImpact(
             sends=len(sends), failed=len(failures),
-            last_failure_after=max(last - fault.acted_at, 0.0) if last is not None else None,
+            last_failure_after=max(last - fault.t, 0.0) if last is not None else None,
             groups_after=dict(sorted(after.items())),
         )
     return impact

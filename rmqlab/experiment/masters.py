@@ -80,7 +80,7 @@ class Masters:
         old = self.at(group, fault.t)
         if old is None or old not in fault.touches:
             return None
-        since = fault.acted_at
+        since = fault.t  # from when the fault began: a docker kill returns only once teardown is done
         new = back = masterless_from = masterless_until = None
         left = False
         for t, master in self.changes_after(group, fault.t):

@@ -58,7 +58,7 @@ def _master_sentence(result, group: GroupResult, fault: Fault, election: Electio
     if windows:
         last = windows[-1]
         text += f"; writes to {name} never resumed" if last.until_end_of_run else \
-            f"; writes resumed after {secs(last.end - fault.acted_at)}"
+            f"; writes resumed after {secs(last.end - fault.t)}"
     else:
         text += f"; writes to {name} never failed"
     return text + _producers(result.producer_impact.get(fault.index)) + "."
@@ -82,7 +82,7 @@ def _no_new_master(result: CheckResult, group: GroupResult, fault: Fault, electi
         text += f": {reason}"
     back = election.master_back_seconds
     if back is not None:
-        after_run = fault.acted_at + back > result.duration_seconds
+        after_run = fault.t + back > result.duration_seconds
         text += f"; {old} was master again {'after the run, ' if after_run else ''}{secs(back)} after the fault"
     return text
 
@@ -90,7 +90,7 @@ def _no_new_master(result: CheckResult, group: GroupResult, fault: Fault, electi
 def _why_no_new_master(result: CheckResult, group: GroupResult, fault: Fault) -> str | None:
     if result.mode.startswith("2m2s"):
         return f"in {result.mode} the slave never switches roles"
-    at = fault.acted_at
+    at = fault.t
     down = {
         node for f in result.faults if f.disruptive and f.t <= at <= f.period_end(result.duration_seconds)
         for node in group.nodes if node in f.touches
