@@ -1,0 +1,115 @@
+"""The Docker build context of a RocketMQ image, as pure data.
+
+`render_context` returns every file except the jars (path -> bytes and mode); the jars are
+described by the lib manifest. `content_hash` covers those bytes, the jar manifest and the
+base image ID, so the same inputs always give the same tag and a changed launcher, logging
+config, jar or base gives a new one. Writing the context to disk is a separate step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rmqlab.image import logconf, logfilter
+from rmqlab.image.jars import Jar
+from rmqlab.versions import is_5x, parse_version
+
+FORMAT = 1  # bump when the meaning of the context changes without its bytes changing
+LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown")
+LAUNCHERS_5X = ("mqcontroller",)
+# 4.9.x unmaps files through jdk.internal.ref.Cleaner and DirectByteBuffer by reflection (on every
+# graceful stop, in StoreCheckpoint.shutdown); without these opens Java 17 refuses it.
+OPENS_4X = ("--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED")
+# Both lines cast to sun.nio.ch.DirectBuffer when warmMapedFileEnable/transientStorePoolEnable are on.
+EXPORTS = ("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",)
+# 5.x controllers (standalone or in the name server) build a Hessian SerializerFactory, which
+# reflects into java.lang.StackTraceElement and prints stack traces at start-up without this.
+CONTROLLER_OPENS_5X = ("--add-opens=java.base/java.lang=ALL-UNNAMED",)
+_PLACEHOLDER = re.compile(r"@[A-Z0-9_]+@")
+
+
+@dataclass(frozen=True)
+class ContextFile:
+    data: bytes
+    mode: int = 0o644
+
+
+def _template(name: str) -> str:
+    return (resources.files("rmqlab.image") / "files" / name).read_text()
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    left = _PLACEHOLDER.findall(text)
+    if left:
+        raise ValueError(f"unfilled placeholders {left}")
+    return text
+
+
+def roles(version: str) -> tuple[str, ...]:
+    return ("namesrv", "broker", "controller", "tools") if is_5x(version) else ("namesrv", "broker", "tools")
+
+
+def launcher_common(version: str) -> str:
+    """bin/rmq-java.sh for `version`: the module flags and the logging switch differ by line."""
+    jdk9 = (*OPENS_4X, *EXPORTS) if not is_5x(version) else EXPORTS
+    role_opts = ("-Drmq.logback.configurationFile=$ROCKETMQ_HOME/conf/rmq.$rmq_role.logback.xml"
+                 if is_5x(version) else "-Drocketmq.home.dir=$ROCKETMQ_HOME")
+    controller = CONTROLLER_OPENS_5X if is_5x(version) else ()
+    return _fill(_template("bin/rmq-java.sh"),
+                 {"VERSION": version, "JDK9_OPTS": " ".join(jdk9), "JDK9_CONTROLLER_OPTS": " ".join(controller),
+                  "ROLE_OPTS": role_opts})
+
+
+def dockerfile(version: str, base_ref: str, cds: str = "") -> str:
+    return _fill(_template("Dockerfile.in"), {"VERSION": version, "BASE": base_ref, "CDS": cds})
+
+
+def render_context(version: str, base_ref: str) -> dict[str, ContextFile]:
+    """Every context file but the jars, keyed by relative path (deterministic for its inputs)."""
+    parse_version(version)
+    line = 5 if is_5x(version) else 4
+    files = {"Dockerfile": ContextFile(dockerfile(version, base_ref).encode()),
+             "bin/rmq-java.sh": ContextFile(launcher_common(version).encode())}
+    for name in LAUNCHERS + (LAUNCHERS_5X if line == 5 else ()):
+        files[f"bin/{name}"] = ContextFile(_template(f"bin/{name}").encode(), 0o755)
+    for role in roles(version):
+        files[f"conf/{logconf.config_name(role, line)}"] = ContextFile(logconf.logback_xml(role).encode())
+    files["lib/rmqlab-keylines.jar"] = ContextFile(logfilter.jar_bytes(version))
+    return dict(sorted(files.items()))
+
+
+def content_hash(files: dict[str, ContextFile], jars: list[Jar], base_id: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"rmqlab-image-context {FORMAT}\nbase {base_id}\n".encode())
+    for path, item in sorted(files.items()):
+        digest.update(f"file {path} {item.mode:o} {len(item.data)}\n".encode())
+        digest.update(item.data)
+    for jar in sorted(jars, key=lambda j: j.name):
+        digest.update(f"jar {jar.name} {jar.size} {jar.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def write_context(target: Path, files: dict[str, ContextFile], lib: Path) -> None:
+    """Materialise the context under `target`: the files, and lib/ as hard links to the cache."""
+    if target.exists():
+        shutil.rmtree(target)
+    for path, item in files.items():
+        dest = target / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(item.data)
+        dest.chmod(item.mode)
+    (target / "lib").mkdir(parents=True, exist_ok=True)
+    for jar in sorted(lib.glob("*.jar")):
+        dest = target / "lib" / jar.name
+        try:
+            os.link(jar, dest)
+        except OSError:
+            shutil.copy2(jar, dest)
