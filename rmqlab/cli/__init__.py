@@ -37,6 +37,7 @@ def _register() -> None:
         cluster_cmds,
         experiment_cmds,
         fault_cmds,
+        image_cmds,
         layout_cmds,
         pitfall_cmds,
     )
