@@ -57,3 +57,18 @@ def _pull(reference: str) -> bool:
         return True
     except DockerException:
         return False
+
+
+def require_dashboard_image(say: Callable[[str], None]) -> str:
+    """The RocketMQ dashboard ships only as an image (it is not on Maven Central), so it must be here or pullable."""
+    from rmqlab.render.compose import DASHBOARD_IMAGE
+
+    if _present(DASHBOARD_IMAGE) or _pull(DASHBOARD_IMAGE):
+        say(f"Dashboard: {DASHBOARD_IMAGE}")
+        return DASHBOARD_IMAGE
+    raise RmqlabError(
+        f"--dashboard needs the image {DASHBOARD_IMAGE}, which is neither here nor pullable; the RocketMQ "
+        "dashboard is not published on Maven Central, so rmqlab cannot build it. Nothing was started.",
+        hint="Pull it where Docker Hub is reachable (docker pull / docker load), or run without --dashboard.",
+        exit_code=2,
+    )

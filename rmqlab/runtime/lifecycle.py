@@ -12,7 +12,7 @@ from rmqlab.lint.cluster import lint_cluster
 from rmqlab.model import Cluster, ClusterSpec
 from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes, known_clusters
 from rmqlab.runtime.engine import api, compose, compose_error
-from rmqlab.runtime.images import ChosenImage, choose_image
+from rmqlab.runtime.images import ChosenImage, choose_image, require_dashboard_image
 from rmqlab.runtime.workdir import compose_file, remove_cluster_dir, write_cluster
 from rmqlab.specio import spec_from_json, spec_to_json
 
@@ -51,6 +51,8 @@ def start_cluster(spec: ClusterSpec, image: str | None, say: Callable[[str], Non
             hint=f"rmqlab down --name {spec.name} first, or pick another --name.",
         )
     api()
+    if spec.dashboard:
+        require_dashboard_image(say)
     chosen = choose_image(spec.version, image, say)
     folder = write_cluster(cluster, chosen.reference)
     say(f"Image: {chosen.reference} ({chosen.why})")
