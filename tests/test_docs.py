@@ -1,0 +1,36 @@
+"""Docs that cannot drift: the CLI reference, and the README's commands."""
+
+import re
+from pathlib import Path
+
+from clirunner import run
+
+from rmqlab.clidoc import reference
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cli_reference_matches_the_cli():
+    assert (ROOT / "docs/cli.md").read_text() == reference(), "Regenerate: python -m rmqlab.clidoc > docs/cli.md"
+
+
+def test_readme_starts_with_the_demo_and_test_commands_and_they_exist():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
+    assert block[0].startswith("./scripts/demo.sh") and block[1].startswith("./scripts/test.sh")
+    for script in ("scripts/demo.sh", "scripts/test.sh", ".ci/run"):
+        assert (ROOT / script).stat().st_mode & 0o111, f"{script} must be executable"
+    assert "./scripts/test.sh" in (ROOT / ".ci/run").read_text()
+
+
+def test_every_rmqlab_command_in_the_readme_exists():
+    text = (ROOT / "README.md").read_text()
+    blocks = "\n".join(re.findall(r"```sh\n(.*?)```", text, flags=re.S))
+    used = set(re.findall(r"^rmqlab ([a-z-]+(?: [a-z]+)?)", blocks, flags=re.M))
+    assert len(used) > 5
+    for command in used:
+        words = command.split()
+        result = run(*words, "--help")
+        if result.exit_code != 0:  # "rmqlab kill broker-a-master": the second word is an argument
+            result = run(words[0], "--help")
+        assert result.exit_code == 0, f"README mentions `rmqlab {command}`, which does not exist"
