@@ -81,7 +81,35 @@ def build_image(
     _docker_build(target, [tag, version_tag], {
         LABEL_IMAGE: "rocketmq", LABEL_VERSION: version, LABEL_HASH: digest, "rmqlab.base": base_ref,
     }, say)
+    _prune_older(version, tag)
+    _prune_contexts(target)
     return BuiltImage(tag, version, digest, base_ref, False, time.monotonic() - started)
+
+
+def _log_path(context_dir: Path) -> Path:
+    return context_dir.parent / f"{context_dir.name}.build.log"
+
+
+def _prune_contexts(built: Path) -> None:
+    """The context of a successful build is not needed again (its jars are hard links to the
+    cache); build logs of older contexts of the same version go too."""
+    import shutil
+
+    shutil.rmtree(built, ignore_errors=True)
+    version = built.name.rsplit("-", 1)[0]
+    for log in built.parent.glob(f"{version}-*.build.log"):
+        if log != _log_path(built):
+            log.unlink(missing_ok=True)
+
+
+def _prune_older(version: str, keep: str) -> None:
+    """Untag images of `version` built from older contexts; ones a container still uses stay."""
+    from rmqlab.image.dockercli import docker
+
+    listed = docker("image", "ls", REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
+    stale = [ref for ref in listed if ref.startswith(f"{REPOSITORY}:{version}-") and ref != keep]
+    for ref in stale:
+        docker("image", "rm", ref, check=False)
 
 
 def _docker_build(target: Path, tags: list[str], labels: dict[str, str], say: Callable[[str], None]) -> None:
@@ -92,7 +120,7 @@ def _docker_build(target: Path, tags: list[str], labels: dict[str, str], say: Ca
         args += ["-t", tag]
     for key, value in sorted(labels.items()):
         args += ["--label", f"{key}={value}"]
-    log = target.with_suffix(".build.log")
+    log = _log_path(target)
     with log.open("w") as sink:
         def forward(line: str) -> None:
             sink.write(line + "\n")

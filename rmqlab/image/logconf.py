@@ -119,6 +119,10 @@ NOISE = (
     "sending heartbeat, but no consumer and no producer",
     "Failed to parse configuration to enable ACL",
     "Handle unregister broker request failed",  # 5.x name server stop: an InterruptedException
+    "Load AutoSwitch HA Service", "No snapshot exists",
+    # Repeated every Raft heartbeat/vote round or reconnect while a peer is down: the elections
+    # themselves are on the console, the details stay in the files.
+    "Send heartBeat request failed", "Send vote request failed", "createChannel: connect remote host",
 )
 
 
