@@ -58,13 +58,20 @@ def build_image(
     Raises RmqlabError (with a hint) when the version is not on Maven Central, Maven, the
     engine or debootstrap is missing, or the build fails.
     """
+    started = time.monotonic()
+    say = progress or (lambda _line: None)
+    parse_version(version)
+    from rmqlab.image.locks import file_lock
+
+    with file_lock(f"image-{version}"):  # a second caller waits, then reuses
+        return _build_locked(version, base, say, force, started)
+
+
+def _build_locked(version: str, base: str, say: Callable[[str], None], force: bool, started: float) -> BuiltImage:
     from rmqlab.image import base as bases
     from rmqlab.image import context, jars
     from rmqlab.image.dockercli import docker, image_id
 
-    started = time.monotonic()
-    say = progress or (lambda _line: None)
-    parse_version(version)
     lib = jars.lib_dir(version, say)
     base_ref, base_id = bases.resolve_base(base, say)
     files = context.render_context(version, base_ref)
@@ -125,7 +132,7 @@ def _docker_build(target: Path, tags: list[str], labels: dict[str, str], say: Ca
         def forward(line: str) -> None:
             sink.write(line + "\n")
             if line.startswith("Step ") or "error" in line.lower():
-                say(line)
+                say(line if len(line) <= 100 else line[:97] + "...")
 
         try:
             docker_streaming(*args, str(target), progress=forward, timeout=3600)

@@ -115,6 +115,13 @@ def _arch() -> str:
 
 
 def _debootstrap_base(progress: Callable[[str], None]) -> tuple[str, str]:
+    from rmqlab.image.locks import file_lock
+
+    with file_lock("debootstrap-base"):  # two versions built at once share one base
+        return _debootstrap_base_locked(progress)
+
+
+def _debootstrap_base_locked(progress: Callable[[str], None]) -> tuple[str, str]:
     arch = _arch()
     tag = base_tag(arch)
     found = image_id(tag)
@@ -161,8 +168,10 @@ def _require_debootstrap() -> None:
     if shutil.which("apt-get") is None:
         raise RmqlabError("No Java 17 base image is available and debootstrap cannot be installed here.",
                           hint="`docker pull eclipse-temurin:17-jre` (or pass base=<an image with Java 17>).")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], capture_output=True, text=True, env=env, timeout=900)
     done = subprocess.run(["apt-get", "install", "-y", "-q", "debootstrap"], capture_output=True, text=True,
-                          env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=900)
+                          env=env, timeout=900)
     if done.returncode != 0 or not shutil.which("debootstrap"):
         raise RmqlabError("Could not install debootstrap.", hint="apt-get update && apt-get install -y debootstrap")
 

@@ -33,8 +33,15 @@ rmq_exec() {
     rmq_opts="$rmq_opts -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
     rmq_ext=""
   else
-    rmq_opts="$rmq_opts -XX:+UseG1GC -XX:MaxGCPauseMillis=100"
     rmq_ext=${JAVA_OPT_EXT:-}
+    # G1 as RocketMQ's scripts use, unless JAVA_OPT_EXT picks a collector (two = the JVM refuses).
+    rmq_gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=100"
+    for rmq_word in $rmq_ext; do
+      case $rmq_word in
+        -XX:+Use*GC) rmq_gc="" ;;
+      esac
+    done
+    rmq_opts="$rmq_opts $rmq_gc"
   fi
   # Module flags exist on Java 9 and later only; the image records its Java version at build time.
   case $(cat "$ROCKETMQ_HOME/conf/java.version" 2>/dev/null || echo 17) in
