@@ -39,6 +39,20 @@ def test_partly_published_suggests_the_default():
     assert DEFAULT_VERSION in error.hint
 
 
+MVN_CACHED_LIST = (
+    "[ERROR] Failed to execute goal on project rocketmq-jars: Could not resolve dependencies for project "
+    "rmqlab:rocketmq-jars:pom:1: The following artifacts could not be resolved: "
+    "org.apache.rocketmq:rocketmq-namesrv:jar:5.5.1, org.apache.rocketmq:rocketmq-client:jar:5.5.1, "
+    "org.apache.rocketmq:rocketmq-tools:jar:5.5.1: org.apache.rocketmq:rocketmq-namesrv:jar:5.5.1 was not found "
+    "in central during a previous attempt."
+)
+
+
+def test_cached_failures_list_every_missing_artifact():
+    error = jars.maven_error("5.5.1", MVN_CACHED_LIST, anything_published=True)
+    assert "rocketmq-client:5.5.1, rocketmq-namesrv:5.5.1, rocketmq-tools:5.5.1 not found" in error.message
+
+
 def test_other_maven_failures_show_the_tail():
     error = jars.maven_error("5.5.0", "line1\n[ERROR] Network is unreachable\n")
     assert "Network is unreachable" in error.message and "mvn -v" in error.hint

@@ -52,7 +52,7 @@ def _table(version: str, kind: str) -> dict[str, keys.KeyRow]:
     return {row.key: row for row in keys.parse_rows((DATA / version / f"{kind}.tsv").read_text())}
 
 
-@pytest.mark.parametrize("version", ["4.9.7", "5.5.0", "5.5.1"])
+@pytest.mark.parametrize("version", ["4.9.7", "4.9.8", "5.5.0", "5.5.1"])
 def test_checked_in_data_facts(version):
     broker = _table(version, "broker")
     txt = (DATA / version / "broker.txt").read_text().split()

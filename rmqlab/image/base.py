@@ -193,7 +193,7 @@ def _import(rootfs: Path, tag: str, progress: Callable[[str], None]) -> None:
     """`tar -C rootfs -c . | docker import`: import keeps no ENV, so PATH is set with --change."""
     with subprocess.Popen(["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE) as tar:
         docker_streaming("import", "--change", f"ENV PATH={ROOTFS_PATH}", "--change", "LABEL rmqlab.image=base",
-                         "-", tag, progress=progress, stdin=tar.stdout, timeout=1800)
+                         "-", tag, progress=lambda _line: None, stdin=tar.stdout, timeout=1800)
         tar.stdout.close()
     if tar.returncode != 0:
         docker("image", "rm", tag, check=False)

@@ -29,8 +29,17 @@ MANIFEST = "jars.tsv"
 ARTIFACTS_4X = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools")
 ARTIFACTS_5X = ARTIFACTS_4X + ("rocketmq-controller",)
 
-_MISSING_RE = re.compile(
-    r"(?:Could not find artifact|Failure to find) " + re.escape(GROUP) + r":([\w.-]+):(?:jar|pom):")
+# Maven words a missing artifact in several ways ("Could not find artifact", "Failure to find",
+# "... was not found in ... during a previous attempt", "The following artifacts could not be
+# resolved: a, b, c"); any of them, plus the coordinates of the version asked for, is enough.
+_MISSING_WORDS = re.compile(r"Could not find artifact|Failure to find|was not found|could not be resolved")
+
+
+def _missing_artifacts(version: str, output: str) -> list[str]:
+    if not _MISSING_WORDS.search(output):
+        return []
+    coordinates = re.compile(re.escape(GROUP) + r":([\w.-]+):(?:jar|pom):" + re.escape(version) + r"\b")
+    return sorted(set(coordinates.findall(output)))
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,7 @@ def lib_dir(version: str, progress: Callable[[str], None] | None = None) -> Path
                               hint="Check that `mvn` can reach its repository, then retry.") from None
         if done.returncode != 0:
             output = done.stdout + done.stderr
-            known = published("rocketmq-common", version) if _MISSING_RE.search(output) else None
+            known = published("rocketmq-common", version) if _missing_artifacts(version, output) else None
             raise maven_error(version, output, known)
         lib = work / "lib"
         check_logging(version, lib)
@@ -105,7 +114,7 @@ def maven_error(version: str, output: str, anything_published: bool | None = Non
 
     anything_published: whether Maven Central has any RocketMQ artifact of `version` (None: unknown).
     """
-    missing = sorted(set(_MISSING_RE.findall(output)))
+    missing = _missing_artifacts(version, output)
     if not missing:
         tail = "\n".join(line for line in output.strip().splitlines()[-6:])
         return RmqlabError(f"Maven could not resolve RocketMQ {version}:\n{tail}",
