@@ -48,7 +48,7 @@ def kill(
 
 @app.command()
 def stop(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Stop gracefully (SIGTERM, then SIGKILL after 10 s)."""
+    """Stop gracefully (SIGTERM; SIGKILL only after 30 s)."""
     _show(_injector(name).stop(target))
 
 

@@ -15,7 +15,7 @@ from rmqlab.runtime.engine import api
 from rmqlab.targets import Target, resolve_target
 
 SIGNALS = {"KILL": "SIGKILL", "TERM": "SIGTERM", "SIGKILL": "SIGKILL", "SIGTERM": "SIGTERM"}
-STOP_TIMEOUT = 10
+STOP_TIMEOUT = 30  # a 5.5.0 broker takes ~12 s to shut down cleanly
 
 
 @dataclass
@@ -75,7 +75,7 @@ class FaultInjector:
                 if c.status == "paused":
                     c.unpause()
                 c.stop(timeout=STOP_TIMEOUT)
-                result.done.append(f"stopped {name} (SIGTERM, then SIGKILL after {STOP_TIMEOUT} s)")
+                result.done.append(f"stopped {name} (SIGTERM; SIGKILL only after {STOP_TIMEOUT} s)")
 
         return self._run("stop", text, body)
 

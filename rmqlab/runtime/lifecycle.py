@@ -99,7 +99,7 @@ def _stop_all(containers: list) -> None:
         if container.status == "paused":
             container.unpause()
         if container.status in ("running", "paused"):
-            container.stop(timeout=5)
+            container.stop(timeout=30)  # brokers close their stores; all stop in parallel
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(stop, containers))
