@@ -18,7 +18,7 @@ from rmqlab.experiment.history import FAIL, FAULT, FINAL_READ, HISTORY_FILE, NEM
 from rmqlab.experiment.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.scenario import UNDO_OF, FaultStep, Scenario
 from rmqlab.experiment.workload import Consumer, Context, Prober, Producer, RoleObserver, read_queue
-from rmqlab.model import Cluster, ClusterSpec, Mode
+from rmqlab.model import BrokerRole, Cluster, ClusterSpec, Mode
 from rmqlab.observe import Observer
 from rmqlab.remoting import RemotingClient, RemotingError
 from rmqlab.roles import client_address_map, reaches_directly
@@ -226,12 +226,14 @@ def _settle(ctx: Context, nemesis: Nemesis, observer: Observer, say) -> None:
     nemesis.undo_all(final=False)
     gone = {n for f in nemesis.applied.values() if f.action == "destroy-store" for n in f.nodes}
     expected = {b.name for b in ctx.cluster.brokers} - gone
+    # A 2M2S group whose master's disk is gone has no one who could be master; any other group should.
+    headless = {b.group for b in ctx.cluster.brokers if b.name in gone and b.role is BrokerRole.MASTER}
     deadline = time.monotonic() + SETTLE_TIMEOUT
     say("Faults undone; waiting for every replica to register again…")
     while time.monotonic() < deadline:
         roles = observer.roles()
         registered = {n for r in roles.values() for n in r.broker_ids}
-        if expected <= registered and all(r.master for r in roles.values()):
+        if expected <= registered and all(r.master for g, r in roles.items() if g not in headless):
             return
         time.sleep(1)
     say("  not every replica came back in time; the final read records what it cannot read.")
