@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e .
 ./scripts/setup-engine.sh
-rmqlab up "$@"
-rmqlab status
+python3 -m rmqlab up "$@"
+python3 -m rmqlab status
