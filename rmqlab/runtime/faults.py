@@ -115,28 +115,24 @@ class FaultInjector:
         return result
 
     def pause(self, text: str) -> FaultResult:
-        def body(target, containers, result):
-            for name in target.nodes:
-                c = containers.get(name)
-                if c is None or c.status != "running":
-                    result.unchanged.append(f"{name} is {c.status if c else 'missing'}")
-                    continue
-                c.pause()
-                result.done.append(f"paused {name} (frozen: its sockets stay open)")
-
-        return self._run("pause", text, body)
+        return self._freeze("pause", text, "running", lambda c: c.pause(), "paused {} (frozen: its sockets stay open)")
 
     def unpause(self, text: str) -> FaultResult:
+        return self._freeze("unpause", text, "paused", lambda c: c.unpause(), "unpaused {}")
+
+    def _freeze(self, action: str, text: str, wanted: str, act, done: str) -> FaultResult:
+        """pause and unpause: act on each node in the `wanted` state, leave the others be."""
+
         def body(target, containers, result):
             for name in target.nodes:
                 c = containers.get(name)
-                if c is None or c.status != "paused":
-                    result.unchanged.append(f"{name} is not paused")
+                if c is None or c.status != wanted:
+                    result.unchanged.append(f"{name} is {c.status if c else 'missing'}")
                     continue
-                c.unpause()
-                result.done.append(f"unpaused {name}")
+                act(c)
+                result.done.append(done.format(name))
 
-        return self._run("unpause", text, body)
+        return self._run(action, text, body)
 
     def isolate(self, text: str) -> FaultResult:
         def body(target, containers, result):
