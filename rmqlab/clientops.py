@@ -22,6 +22,7 @@ RUN_PREFIX = f"m{int(time.time()) % 1_000_000:06d}"  # keys stay unique across p
 @dataclass(frozen=True)
 class Sent:
     seq: int
+    key: str
     group: str
     node: str
     queue: int
@@ -103,9 +104,9 @@ def _send_one(client, cluster, topic, seq, group, node, queue, size) -> Sent:
         result = client.send(cluster.advertised_addr(cluster.node(node)), topic, queue, body, keys=(key,))
     except RemotingError as error:
         took = (time.monotonic() - began) * 1000
-        return Sent(seq, group, node, queue, None, "NO ANSWER", None, took, str(error), error.maybe_sent)
+        return Sent(seq, key, group, node, queue, None, "NO ANSWER", None, took, str(error), error.maybe_sent)
     took = (time.monotonic() - began) * 1000
-    return Sent(seq, group, node, queue, result.code, result.code_name, result.queue_offset, took)
+    return Sent(seq, key, group, node, queue, result.code, result.code_name, result.queue_offset, took)
 
 
 def consume(

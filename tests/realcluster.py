@@ -86,3 +86,38 @@ def states(cluster) -> dict[str, str]:
 
 def label_filter(cluster) -> dict:
     return {"label": [f"{naming.LABEL_CLUSTER}={cluster.name}"]}
+
+
+def produce_keys(cluster, topic: str, count: int) -> list[str]:
+    """Send through rmqlab's own client (`rmqlab produce --json`); the keys it acknowledged."""
+    import json
+
+    from clirunner import run
+
+    result = run("produce", "--name", cluster.name, "-t", topic, "-c", str(count), "--json")
+    assert result.exit_code == 0, result.output
+    sent = [json.loads(chunk) for chunk in _json_objects(result.stdout)]
+    return [s["key"] for s in sent if s["code"] == 0]
+
+
+def consume_keys(cluster, topic: str, *args: str) -> list[tuple[str, int, int, str]]:
+    """(group, queue, offset, key) read back through `rmqlab consume --json`."""
+    import json
+
+    from clirunner import run
+
+    result = run("consume", "--name", cluster.name, "-t", topic, "--json", *args)
+    assert result.exit_code == 0, result.output
+    reads = [json.loads(chunk) for chunk in _json_objects(result.stdout)]
+    return sorted((r["group"], r["queue"], r["offset"], r["key"]) for r in reads)
+
+
+def _json_objects(text: str) -> list[str]:
+    """print_json writes one indented object after another."""
+    chunks, current = [], []
+    for line in text.splitlines():
+        current.append(line)
+        if line == "}":
+            chunks.append("\n".join(current))
+            current = []
+    return chunks

@@ -4,10 +4,11 @@ import time
 
 import pytest
 from clirunner import run
-from realcluster import addr, cluster_list, running_cluster, states, wait_for
+from realcluster import addr, cluster_list, consume_keys, produce_keys, running_cluster, states, wait_for
 
 from rmqlab.model import ClusterSpec, Mode
 from rmqlab.observe import Observer
+from rmqlab.runtime.tools import run_mqadmin
 
 pytestmark = pytest.mark.integration
 NAME = "it-2m2s"
@@ -25,6 +26,25 @@ def test_mqadmin_sees_two_masters_and_two_slaves(cluster):
         "broker-a": {0: addr(cluster, "broker-a-master"), 1: addr(cluster, "broker-a-slave")},
         "broker-b": {0: addr(cluster, "broker-b-master"), 1: addr(cluster, "broker-b-slave")},
     }
+
+
+def test_what_our_client_sends_rocketmq_tools_find_and_the_reverse(cluster):
+    keys = produce_keys(cluster, "it-cross", 8)
+    assert len(keys) == 8
+    _, found = run_mqadmin(cluster, ["queryMsgByKey", "-t", "it-cross", "-k", keys[0]])
+    assert f"@{keys[0]}@" in found, found
+    _, sent = run_mqadmin(cluster, ["sendMessage", "-t", "it-cross", "-p", "from-mqadmin", "-k", "mqadmin-key"])
+    assert "SEND_OK" in sent, sent
+    assert "mqadmin-key" in {key for *_, key in consume_keys(cluster, "it-cross")}
+
+
+def test_pull_from_a_slave_returns_what_its_master_has(cluster):
+    produce_keys(cluster, "it-slave", 12)
+    from_masters = consume_keys(cluster, "it-slave")
+    # A slave serves a new topic once it has copied the topic config from its master (every ~10 s).
+    wait_for(lambda: consume_keys(cluster, "it-slave", "--from-slave") == from_masters, 60,
+             "the slaves to serve the same messages as their masters")
+    assert len(from_masters) == 12
 
 
 def test_killed_master_is_not_replaced_by_its_slave(cluster):

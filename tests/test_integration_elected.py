@@ -3,9 +3,10 @@ and the old one rejoins as a slave."""
 
 import pytest
 from clirunner import run
-from realcluster import cluster_list, running_cluster, wait_for
+from realcluster import cluster_list, consume_keys, produce_keys, running_cluster, wait_for
 
 from rmqlab.model import ClusterSpec, Mode
+from rmqlab.runtime.tools import run_mqadmin
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +29,14 @@ def test_one_master_per_group_in_mqadmin(cluster):
         registered = cluster_list(cluster)[group]
         assert 0 in registered, f"{group} has no master in clusterList"
         assert len(registered) == len(cluster.group_members(group))
+
+
+def test_produce_and_consume_through_the_elected_masters(cluster):
+    keys = produce_keys(cluster, "it-elected", 6)
+    assert len(keys) == 6
+    assert sorted(k for *_, k in consume_keys(cluster, "it-elected")) == sorted(keys)
+    _, found = run_mqadmin(cluster, ["queryMsgByKey", "-t", "it-elected", "-k", keys[-1]])
+    assert f"@{keys[-1]}@" in found, found
 
 
 def test_killing_the_master_elects_another_node_and_it_rejoins_as_slave(cluster):

@@ -53,7 +53,7 @@ def produce(
             where = f"{sent.group:<9} {sent.node:<16} q{sent.queue}"
             result = sent.code_name if sent.error is None else f"NO ANSWER ({sent.error})"
             offset = f"offset {sent.offset}" if sent.offset is not None else ""
-            out().print(f"#{sent.seq:<5} {where} {result:<22} {offset:<12} {sent.millis:7.1f} ms")
+            out().print(f"{sent.key} {where} {result:<22} {offset:<12} {sent.millis:7.1f} ms")
     if not json:
         err().print(f"{count - failures} of {count} answered SUCCESS.")
 
