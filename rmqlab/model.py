@@ -62,10 +62,6 @@ class Heap:
             opts += f" -XX:MaxDirectMemorySize={self.direct_mb}m"
         return opts
 
-    @property
-    def total_mb(self) -> int:
-        return self.heap_mb + self.direct_mb
-
 
 DEFAULT_BROKER_HEAP = Heap(heap_mb=256, direct_mb=256)
 DEFAULT_NAMESRV_HEAP = Heap(heap_mb=128)

@@ -36,10 +36,6 @@ def run_mqadmin(cluster: Cluster, args: list[str], timeout: float = 120) -> tupl
     return result.exit_code, result.output.decode(errors="replace")
 
 
-def docker_exec_argv(container_name: str, command: list[str], interactive: bool = False) -> list[str]:
-    return ["docker", "exec", *(["-it"] if interactive else []), container_name, *command]
-
-
 def node_container(cluster: Cluster, node: str):
     if cluster.node(node) is None and node not in {m.name for m in cluster.machines}:
         names = ", ".join(n.name for n in cluster.nodes)
