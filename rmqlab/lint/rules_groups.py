@@ -22,17 +22,19 @@ def master_slave_groups(ctx: Context):
             masters[(b.cluster, b.name)].append(b)
     for (cluster, name), group in masters.items():
         if len(group) > 1:
-            yield finding(
-                "two-masters",
-                ERROR,
-                group[0].host,
-                [b.file for b in group],
-                "brokerName",
-                f"{' and '.join(b.file.label for b in group)} are all masters of {name} in {cluster}: "
-                "the name server keeps one address per brokerId, so they replace each other's route.",
+            yield _one_slot(
+                "two-masters", group, "brokerName",
+                f"are all masters of {name} in {cluster}: the name server keeps one address per brokerId, "
+                "so they replace each other's route.",
                 "Make one of them brokerRole=SLAVE with brokerId=1, or give it another brokerName.",
             )
     yield from _slaves(ctx, classic, masters)
+
+
+def _one_slot(rule: str, group: list, key: str, what: str, fix: str):
+    """Several brokers claiming one (brokerName, brokerId) slot in the name server."""
+    names = " and ".join(b.file.label for b in group)
+    return finding(rule, ERROR, group[0].host, [b.file for b in group], key, f"{names} {what}", fix)
 
 
 def _slaves(ctx: Context, classic, masters):
@@ -56,14 +58,9 @@ def _slaves(ctx: Context, classic, masters):
             yield _slave_without_master(b, masters)
     for (_, name, broker_id), group in seen_ids.items():
         if len(group) > 1:
-            yield finding(
-                "two-masters",
-                ERROR,
-                group[0].host,
-                [b.file for b in group],
-                "brokerId",
-                f"{' and '.join(b.file.label for b in group)} are slaves of {name} with the same brokerId "
-                f"{broker_id}: the name server keeps only one of them.",
+            yield _one_slot(
+                "duplicate-broker-id", group, "brokerId",
+                f"are slaves of {name} with the same brokerId {broker_id}: the name server keeps only one of them.",
                 "Number the slaves of one group 1, 2, 3 ….",
             )
 
