@@ -37,17 +37,23 @@ class Observer:
         self.close()
 
     def each_namesrv(self) -> list[NamesrvView]:
-        views = []
+        return [self._ask(namesrv) for namesrv in self.cluster.namesrvs]
+
+    def first_answer(self) -> NamesrvView | None:
+        """The view of the first name server that answers (the others are not asked); None if none does."""
         for namesrv in self.cluster.namesrvs:
-            addr = self.cluster.advertised_addr(namesrv)
-            try:
-                info = self.client.cluster_info(addr)
-            except RemotingError as error:
-                views.append(NamesrvView(namesrv.name, None, str(error)))
-                continue
-            addrs = {name: dict(group.addrs) for name, group in info.groups.items()}
-            views.append(NamesrvView(namesrv.name, group_roles(self.cluster, addrs)))
-        return views
+            view = self._ask(namesrv)
+            if view.roles is not None:
+                return view
+        return None
+
+    def _ask(self, namesrv) -> NamesrvView:
+        try:
+            info = self.client.cluster_info(self.cluster.advertised_addr(namesrv))
+        except RemotingError as error:
+            return NamesrvView(namesrv.name, None, str(error))
+        addrs = {name: dict(group.addrs) for name, group in info.groups.items()}
+        return NamesrvView(namesrv.name, group_roles(self.cluster, addrs))
 
     def in_sync_slaves(self, master: str) -> int | None:
         """How many slaves the master counts as in sync (5.x); None where it keeps no such count."""
@@ -74,7 +80,5 @@ class Observer:
 
     def roles(self) -> dict[str, GroupRoles]:
         """Roles from the first name server that answers; empty when none does."""
-        for view in self.each_namesrv():
-            if view.roles is not None:
-                return view.roles
-        return {}
+        view = self.first_answer()
+        return view.roles if view else {}

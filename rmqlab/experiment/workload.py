@@ -99,10 +99,11 @@ class RoleObserver(threading.Thread):
         self.last: object = ()
 
     def poll_once(self) -> None:
-        roles = self.observer.roles()
-        if not roles and not any(v.roles is not None for v in self.observer.each_namesrv()):
+        answer = self.observer.first_answer()
+        if answer is None:
             view, error = None, "no name server answered"
         else:
+            roles = answer.roles
             view = {g: {"master": r.master, "slaves": list(r.slaves)} for g, r in sorted(roles.items())}
             for group in self.ctx.cluster.groups:
                 view.setdefault(group, {"master": None, "slaves": []})
