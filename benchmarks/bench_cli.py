@@ -12,6 +12,8 @@ import sys
 import tempfile
 import time
 
+import _repo  # noqa: F401  (this checkout first on sys.path)
+
 RUNS = 15
 
 

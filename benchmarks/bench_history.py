@@ -17,12 +17,14 @@ import threading
 import time
 from pathlib import Path
 
-from rmqlab.experiment.checker import check
-from rmqlab.experiment.history import HistoryWriter, read_history
-from rmqlab.experiment.report_html import render_html
-from rmqlab.experiment.synthetic import HistoryBuilder, two_by_two
-from rmqlab.experiment.timeline import timeline_picture
-from rmqlab.experiment.timeline_png import to_png
+import _repo  # noqa: F401  (this checkout first on sys.path)
+
+from rmqlab.experiment.check.checker import check
+from rmqlab.experiment.check.history import HistoryWriter, read_history
+from rmqlab.experiment.report.html import render_html
+from rmqlab.experiment.report.timeline import timeline_picture
+from rmqlab.experiment.report.timeline_png import to_png
+from testkit.synthetic import HistoryBuilder, two_by_two
 
 
 def noop_send(key: str) -> int:

@@ -15,11 +15,13 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from rmqlab.experiment.history import HISTORY_FILE, read_history
-from rmqlab.experiment.runner import RunRequest, run_experiment
-from rmqlab.experiment.scenario import scenario_from_dict
-from rmqlab.layouts import parse_mode
-from rmqlab.versions import DEFAULT_VERSION
+import _repo  # noqa: F401  (this checkout first on sys.path)
+
+from rmqlab.experiment.check.history import HISTORY_FILE, read_history
+from rmqlab.experiment.run.runner import RunRequest, run_experiment
+from rmqlab.experiment.run.scenario import scenario_from_dict
+from rmqlab.topology.layouts import parse_mode
+from rmqlab.topology.versions import DEFAULT_VERSION
 
 
 def measure(mode: str, rate: float, seconds: float, image: str | None) -> None:

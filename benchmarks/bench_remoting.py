@@ -18,8 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import _repo  # noqa: F401  (this checkout first on sys.path)
+
 from rmqlab.remoting import RemotingClient
-from rmqlab.remoting.hostjvm import HostCluster, wait_replicating
+from testkit.hostjvm import HostCluster, wait_replicating
 
 TOPIC = "RmqlabBench"
 BROKER = "127.0.0.1:29911"

@@ -16,12 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from rmqlab.layouts import build_cluster, parse_mode
-from rmqlab.model import ClusterSpec
+import _repo  # noqa: F401  (this checkout first on sys.path)
+
 from rmqlab.render.files import render_cluster_files, write_files
 from rmqlab.runtime.lifecycle import down, start_cluster
 from rmqlab.runtime.ready import wait_until_ready
 from rmqlab.runtime.tools import run_mqadmin
+from rmqlab.topology.layouts import build_cluster, parse_mode
+from rmqlab.topology.model import ClusterSpec
 
 GOAL_SECONDS = {"2m2s-sync": 45.0}
 GOAL_MEMORY_MB = {"2m2s-sync": 2560, "2m2s-async": 2560, "dledger": 1536}

@@ -7,13 +7,13 @@ import re
 import time
 from contextlib import contextmanager
 
-from rmqlab import naming
-from rmqlab.model import ClusterSpec
 from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes
 from rmqlab.runtime.lifecycle import down, start_cluster
 from rmqlab.runtime.ready import wait_until_ready
 from rmqlab.runtime.tools import run_mqadmin
-from rmqlab.versions import DEFAULT_VERSION
+from rmqlab.topology import naming
+from rmqlab.topology.model import ClusterSpec
+from rmqlab.topology.versions import DEFAULT_VERSION
 
 
 def image_for_tests(version: str = DEFAULT_VERSION) -> str:

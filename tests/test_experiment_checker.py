@@ -2,8 +2,8 @@
 
 import pytest
 
-from rmqlab.experiment.checker import check
-from rmqlab.experiment.synthetic import HistoryBuilder, raft_groups, two_by_two
+from rmqlab.experiment.check.checker import check
+from testkit.synthetic import HistoryBuilder, raft_groups, two_by_two
 
 A, B = "broker-a", "broker-b"
 

@@ -5,8 +5,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmqlab.experiment.checker import check
-from rmqlab.experiment.synthetic import HistoryBuilder, two_by_two
+from rmqlab.experiment.check.checker import check
+from testkit.synthetic import HistoryBuilder, two_by_two
 
 GROUPS = ("broker-a", "broker-b")
 

@@ -5,10 +5,10 @@ from dataclasses import replace
 import pytest
 
 from rmqlab.errors import RmqlabError
-from rmqlab.experiment.history import STORED_CODE_NAMES, HistoryWriter, read_history
-from rmqlab.experiment.runmeta import RUN_FILE, RunMeta
-from rmqlab.experiment.synthetic import two_by_two
+from rmqlab.experiment.check.history import STORED_CODE_NAMES, HistoryWriter, read_history
+from rmqlab.experiment.check.runmeta import RUN_FILE, RunMeta
 from rmqlab.remoting.codes import STORED_CODES, response_name
+from testkit.synthetic import two_by_two
 
 
 class FakeClock:

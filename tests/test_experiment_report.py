@@ -8,16 +8,16 @@ from pathlib import Path
 from PIL import Image
 from rich.console import Console
 
-from rmqlab.experiment.checker import check
-from rmqlab.experiment.history import HISTORY_FILE
-from rmqlab.experiment.report import REPORT_HTML, REPORT_JSON, TIMELINE_PNG, render_run, report_json
-from rmqlab.experiment.report_compare import comparison_table, render_comparison_html
-from rmqlab.experiment.report_html import render_html
-from rmqlab.experiment.report_terminal import summary
-from rmqlab.experiment.synthetic import HistoryBuilder, raft_groups, two_by_two
-from rmqlab.experiment.timeline import timeline_picture
-from rmqlab.experiment.timeline_png import to_png
-from rmqlab.experiment.timeline_svg import to_svg
+from rmqlab.experiment.check.checker import check
+from rmqlab.experiment.check.history import HISTORY_FILE
+from rmqlab.experiment.report.compare import comparison_table, render_comparison_html
+from rmqlab.experiment.report.files import REPORT_HTML, REPORT_JSON, TIMELINE_PNG, render_run, report_json
+from rmqlab.experiment.report.html import render_html
+from rmqlab.experiment.report.terminal import summary
+from rmqlab.experiment.report.timeline import timeline_picture
+from rmqlab.experiment.report.timeline_png import to_png
+from rmqlab.experiment.report.timeline_svg import to_svg
+from testkit.synthetic import HistoryBuilder, raft_groups, two_by_two
 
 A, B = "broker-a", "broker-b"
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "report-schema.md"

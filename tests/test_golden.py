@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from goldens import compare_tree
 
-from rmqlab.layouts import ClusterSpec, build_cluster
-from rmqlab.model import Mode
 from rmqlab.render.files import render_cluster_files
+from rmqlab.topology.layouts import ClusterSpec, build_cluster
+from rmqlab.topology.model import Mode
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {

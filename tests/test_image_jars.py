@@ -34,7 +34,7 @@ def test_not_on_maven_central_suggests_4_9_7():
 def test_partly_published_suggests_the_default():
     error = jars.maven_error("5.5.1", MVN_FAILURE_TO_FIND, anything_published=True)
     assert "only partly on Maven Central" in error.message and "rocketmq-tools:5.5.1" in error.message
-    from rmqlab.versions import DEFAULT_VERSION
+    from rmqlab.topology.versions import DEFAULT_VERSION
 
     assert DEFAULT_VERSION in error.hint
 

@@ -6,9 +6,9 @@ import pytest
 from clirunner import run
 from realcluster import addr, cluster_list, consume_keys, produce_keys, running_cluster, states, wait_for
 
-from rmqlab.model import ClusterSpec, Mode
-from rmqlab.observe import Observer
+from rmqlab.live.observe import Observer
 from rmqlab.runtime.tools import run_mqadmin
+from rmqlab.topology.model import ClusterSpec, Mode
 
 pytestmark = pytest.mark.integration
 NAME = "it-2m2s"

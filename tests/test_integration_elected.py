@@ -5,8 +5,8 @@ import pytest
 from clirunner import run
 from realcluster import cluster_list, consume_keys, produce_keys, running_cluster, wait_for
 
-from rmqlab.model import ClusterSpec, Mode
 from rmqlab.runtime.tools import run_mqadmin
+from rmqlab.topology.model import ClusterSpec, Mode
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,10 @@ import json
 import pytest
 from realcluster import image_for_tests
 
-from rmqlab.experiment.runner import RunRequest, run_experiment
-from rmqlab.experiment.scenario import scenario_from_dict
-from rmqlab.model import Mode
-from rmqlab.versions import DEFAULT_VERSION
+from rmqlab.experiment.run.runner import RunRequest, run_experiment
+from rmqlab.experiment.run.scenario import scenario_from_dict
+from rmqlab.topology.model import Mode
+from rmqlab.topology.versions import DEFAULT_VERSION
 
 pytestmark = pytest.mark.integration
 

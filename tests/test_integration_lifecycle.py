@@ -3,10 +3,10 @@
 import pytest
 from realcluster import addr, assert_nothing_left, cluster_list, running_cluster
 
-from rmqlab.model import ClusterSpec, Mode
 from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes
 from rmqlab.runtime.lifecycle import down
-from rmqlab.versions import NEWEST_4X_ON_MAVEN
+from rmqlab.topology.model import ClusterSpec, Mode
+from rmqlab.topology.versions import NEWEST_4X_ON_MAVEN
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ import pytest
 from clirunner import run
 from realcluster import image_for_tests
 
-from rmqlab.pitfalls import PITFALLS
+from rmqlab.lint.pitfalls import PITFALLS
 from rmqlab.runtime.containers import cluster_containers, cluster_volumes
 
 pytestmark = pytest.mark.integration

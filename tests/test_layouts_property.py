@@ -5,9 +5,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmqlab.layouts import ClusterSpec, build_cluster
 from rmqlab.lint.cluster import lint_cluster
-from rmqlab.model import BrokerNode, Mode
+from rmqlab.topology.layouts import ClusterSpec, build_cluster
+from rmqlab.topology.model import BrokerNode, Mode
 
 names = st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True)
 versions = st.sampled_from(["5.5.1", "5.3.2", "4.9.8", "4.9.7"])

@@ -6,7 +6,7 @@ import pytest
 
 from rmqlab.lint import lint_hosts
 from rmqlab.lint.collect import collect_hosts
-from rmqlab.versions import DEFAULT_VERSION
+from rmqlab.topology.versions import DEFAULT_VERSION
 
 CASES = Path(__file__).parent / "lint_cases"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from goldens import compare_tree
 
-from rmqlab.presets import preset_files
+from rmqlab.render.presets import preset_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +15,7 @@ def test_presets_match_rendered_output():
     problems += compare_tree(
         ROOT, {k: v for k, v in rendered.items() if k.startswith("configs/")}, "configs/**/*.properties"
     )
-    assert not problems, "Regenerate with `python -m rmqlab.presets`: " + "; ".join(problems)
+    assert not problems, "Regenerate with `python -m rmqlab.render.presets`: " + "; ".join(problems)
 
 
 def test_presets_cover_every_mode():

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from rmqlab.remoting import RemotingClient, RemotingConnectError, RemotingError, TopicNotExist
-from rmqlab.remoting.hostjvm import (
+from testkit.hostjvm import (
     VERSIONS,
     HostCluster,
     HostJvmUnavailable,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from rmqlab.remoting import RemotingClient, RemotingResponseError
-from rmqlab.remoting.hostjvm import VERSIONS, HostCluster, HostJvmUnavailable, wait_for
+from testkit.hostjvm import VERSIONS, HostCluster, HostJvmUnavailable, wait_for
 
 pytestmark = pytest.mark.integration
 

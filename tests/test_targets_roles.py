@@ -3,11 +3,11 @@
 import pytest
 
 from rmqlab.errors import BadInput, RmqlabError
-from rmqlab.layouts import build_cluster
-from rmqlab.model import ClusterSpec, Mode
-from rmqlab.roles import address_map, expected_layout_ready, group_roles
-from rmqlab.specio import spec_from_json, spec_to_json
-from rmqlab.targets import resolve_target
+from rmqlab.live.roles import address_map, expected_layout_ready, group_roles
+from rmqlab.live.targets import resolve_target
+from rmqlab.topology.layouts import build_cluster
+from rmqlab.topology.model import ClusterSpec, Mode
+from rmqlab.topology.specio import spec_from_json, spec_to_json
 
 SYNC = build_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name="t"))
 RAFT = build_cluster(ClusterSpec(mode=Mode.DLEDGER, name="t"))

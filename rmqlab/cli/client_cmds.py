@@ -15,7 +15,7 @@ Topic = Annotated[str, typer.Option("--topic", "-t", help="Topic (created on eve
 
 
 def _session(name: str):
-    from rmqlab.observe import Observer
+    from rmqlab.live.observe import Observer
     from rmqlab.runtime.lifecycle import load_cluster
 
     cluster = load_cluster(name)
@@ -37,8 +37,8 @@ def produce(
     json: Json = False,
 ) -> None:
     """Send messages to the current masters and print each broker answer exactly."""
-    from rmqlab.clientops import ensure_topic, master_nodes
-    from rmqlab.clientops import produce as send_all
+    from rmqlab.live.clientops import ensure_topic, master_nodes
+    from rmqlab.live.clientops import produce as send_all
 
     cluster, observer = _session(name)
     with observer:
@@ -67,8 +67,8 @@ def consume(
     json: Json = False,
 ) -> None:
     """Read every message of a topic back, from each group's master (or a slave)."""
-    from rmqlab.clientops import Refused
-    from rmqlab.clientops import consume as read_all
+    from rmqlab.live.clientops import Refused
+    from rmqlab.live.clientops import consume as read_all
 
     cluster, observer = _session(name)
     with observer:

@@ -24,10 +24,10 @@ def up(
 ) -> None:
     """Start a layout and wait until every broker is registered with its expected role."""
     from rmqlab.cli.progress import ReadyProgress
-    from rmqlab.layouts import parse_mode
-    from rmqlab.model import ClusterSpec
     from rmqlab.runtime.lifecycle import start_cluster
     from rmqlab.runtime.ready import wait_until_ready
+    from rmqlab.topology.layouts import parse_mode
+    from rmqlab.topology.model import ClusterSpec
 
     spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, dashboard=dashboard)
     began = time.monotonic()
@@ -68,7 +68,7 @@ def down(
 def list_clusters(json: Json = False) -> None:
     """The clusters on this machine."""
     from rmqlab.runtime.containers import known_clusters
-    from rmqlab.specio import spec_from_json
+    from rmqlab.topology.specio import spec_from_json
 
     rows = []
     for cluster, spec_json in sorted(known_clusters().items()):

@@ -23,10 +23,10 @@ DEFAULT_OUT = Path("rmqlab-runs")
 
 
 def _run(mode: str, scenario: str, version: str, out_dir: Path, image: str | None, keep: bool):
-    from rmqlab.experiment.runner import RunRequest, run_experiment
-    from rmqlab.experiment.scenario import load_scenario
-    from rmqlab.layouts import build_cluster, parse_mode
-    from rmqlab.model import ClusterSpec
+    from rmqlab.experiment.run.runner import RunRequest, run_experiment
+    from rmqlab.experiment.run.scenario import load_scenario
+    from rmqlab.topology.layouts import build_cluster, parse_mode
+    from rmqlab.topology.model import ClusterSpec
 
     chosen = parse_mode(mode)
     build_cluster(ClusterSpec(mode=chosen, version=version))  # bad input fails here, before anything starts
@@ -44,7 +44,7 @@ def run_cmd(
     keep: Keep = False,
 ) -> None:
     """Start a fresh cluster, run the workload and the fault schedule, check the history, write reports."""
-    from rmqlab.experiment.report_terminal import summary
+    from rmqlab.experiment.report.terminal import summary
 
     run_dir, meta, result = _run(mode, scenario, version, out_dir, image, keep)
     out().print(summary(meta, result))
@@ -56,8 +56,8 @@ def report_cmd(
     run_dir: Annotated[Path, typer.Argument(help="A run folder (or its 'latest' link).")], json: Json = False
 ):
     """Re-check a saved history and rewrite report.json, report.html and timeline.png."""
-    from rmqlab.experiment.report import render_run
-    from rmqlab.experiment.report_terminal import summary
+    from rmqlab.experiment.report.files import render_run
+    from rmqlab.experiment.report.terminal import summary
 
     meta, result = render_run(run_dir)
     if json:
@@ -70,7 +70,7 @@ def report_cmd(
 @experiment_app.command("list")
 def list_cmd(json: Json = False) -> None:
     """The preset scenarios."""
-    from rmqlab.experiment.scenario import load_scenario, preset_names
+    from rmqlab.experiment.run.scenario import load_scenario, preset_names
 
     rows = [{"name": n, "description": load_scenario(n).description} for n in preset_names()]
     if json:
@@ -89,8 +89,8 @@ def compare(
     image: Image = None,
 ) -> None:
     """Run one scenario on several layouts and compare them side by side."""
-    from rmqlab.experiment.report_compare import comparison_table, render_comparison_html
-    from rmqlab.layouts import parse_mode
+    from rmqlab.experiment.report.compare import comparison_table, render_comparison_html
+    from rmqlab.topology.layouts import parse_mode
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     for mode in chosen:

@@ -16,7 +16,7 @@ Target = Annotated[
 
 
 def _injector(name: str):
-    from rmqlab.observe import Observer
+    from rmqlab.live.observe import Observer
     from rmqlab.runtime.audit import AuditLog
     from rmqlab.runtime.faults import FaultInjector
     from rmqlab.runtime.lifecycle import load_cluster

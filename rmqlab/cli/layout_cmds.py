@@ -23,7 +23,7 @@ from rmqlab.cli.output import err, out, print_json
 @app.command()
 def modes(json: Json = False) -> None:
     """List the layouts, with their machines and nodes."""
-    from rmqlab.layouts import MODES, ClusterSpec, build_cluster
+    from rmqlab.topology.layouts import MODES, ClusterSpec, build_cluster
 
     rows = []
     for mode, info in MODES.items():
@@ -52,10 +52,10 @@ def render(
     image: Annotated[Optional[str], typer.Option("--image", help="Image for every container.")] = None,
 ) -> None:
     """Write docker-compose.yaml and configs/<machine>/<node>.properties for a layout."""
-    from rmqlab.layouts import ClusterSpec, build_cluster, parse_mode
     from rmqlab.lint.cluster import lint_cluster
-    from rmqlab.presets import default_image_reference
     from rmqlab.render.files import render_cluster_files, write_files
+    from rmqlab.render.presets import default_image_reference
+    from rmqlab.topology.layouts import ClusterSpec, build_cluster, parse_mode
 
     host_list = tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else ()
     spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list)
@@ -80,8 +80,8 @@ def _show_lint_summary(report) -> None:
 
 
 def _show_host_commands(cluster, out_dir: Path) -> None:
-    from rmqlab.model import BrokerNode
     from rmqlab.render.compose import config_path
+    from rmqlab.topology.model import BrokerNode
 
     err().print("On each host, start the name server first, then the brokers:")
     for node in cluster.nodes:
@@ -107,7 +107,7 @@ def lint(
     from rmqlab.cli.lint_view import show_findings
     from rmqlab.lint import lint_hosts
     from rmqlab.lint.collect import collect_hosts
-    from rmqlab.versions import parse_version
+    from rmqlab.topology.versions import parse_version
 
     parse_version(version)
     hosts = collect_hosts(paths or [], host or [], memory or [], heap or [])

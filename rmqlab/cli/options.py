@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from rmqlab import naming
-from rmqlab.versions import DEFAULT_VERSION
+from rmqlab.topology import naming
+from rmqlab.topology.versions import DEFAULT_VERSION
 
 CLUSTER_ENV = "RMQLAB_CLUSTER"
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from rmqlab.cli import app
 from rmqlab.cli.output import err, out
-from rmqlab.pitfalls import PITFALLS
+from rmqlab.lint.pitfalls import PITFALLS
 
 
 @app.command()
@@ -18,11 +18,11 @@ def pitfall(
     image: Annotated[str | None, typer.Option("--image", help="Image to run (default: as rmqlab up).")] = None,
 ) -> None:
     """Start a deliberately broken pair of brokers on one machine and show what RocketMQ says."""
-    from rmqlab.pitfalls import lint_pitfall
-    from rmqlab.pitfalls import pitfall as find
+    from rmqlab.lint.pitfalls import lint_pitfall
+    from rmqlab.lint.pitfalls import pitfall as find
     from rmqlab.runtime.images import choose_image
     from rmqlab.runtime.pitfall import run_pitfall
-    from rmqlab.versions import DEFAULT_VERSION
+    from rmqlab.topology.versions import DEFAULT_VERSION
 
     chosen = find(name)
     report = lint_pitfall(chosen)

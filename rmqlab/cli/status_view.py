@@ -65,7 +65,7 @@ def watch_status(cluster, interval: float, as_json: bool) -> None:
     """Refresh from the name servers and brokers until Ctrl-C; remembers when each master changed."""
     from rich.live import Live
 
-    from rmqlab.observe import Observer
+    from rmqlab.live.observe import Observer
     from rmqlab.runtime.status import cluster_status
 
     masters: dict[str, str | None] = {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.versions import DEFAULT_VERSION, parse_version
+from rmqlab.topology.versions import DEFAULT_VERSION, parse_version
 
 REPOSITORY = "rmqlab/rocketmq"
 LABEL_IMAGE = "rmqlab.image"

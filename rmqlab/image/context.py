@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rmqlab.image import logconf, logfilter
 from rmqlab.image.jars import Jar
-from rmqlab.versions import is_5x, parse_version
+from rmqlab.topology.versions import is_5x, parse_version
 
 FORMAT = 1  # bump when the meaning of the context changes without its bytes changing
 LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown")

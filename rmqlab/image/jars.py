@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, is_5x, parse_version
+from rmqlab.topology.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, is_5x, parse_version
 
 GROUP = "org.apache.rocketmq"
 MANIFEST = "jars.tsv"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rmqlab.errors import RmqlabError
 from rmqlab.image.jars import GROUP, cache_root, maven_error, published
-from rmqlab.versions import DEFAULT_VERSION, is_5x, parse_version
+from rmqlab.topology.versions import DEFAULT_VERSION, is_5x, parse_version
 
 TOOL = Path(__file__).with_name("tools") / "ListKeys.java"
 DATA = Path(__file__).resolve().parent.parent / "data" / "keys"

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, is_5x
+from rmqlab.topology.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, is_5x
 
 FILES = Path(__file__).resolve().parent / "files"
 TEMPLATE = "logfilter/KeyLines.java.in"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rmqlab.lint import LintReport, lint_hosts
 from rmqlab.lint.inputs import ConfigFile, Host, config_from_text
-from rmqlab.model import BrokerNode, Cluster
 from rmqlab.render.compose import config_path
 from rmqlab.render.properties import render_broker_properties, render_namesrv_properties
+from rmqlab.topology.model import BrokerNode, Cluster
 
 
 def lint_cluster(cluster: Cluster) -> LintReport:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from rmqlab.versions import parse_version
+from rmqlab.topology.versions import parse_version
 
 # Types of the keys the rules read, for when a key list is missing a type column.
 CORE_TYPES = {

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from rmqlab.lint.findings import ERROR, WARNING, Context, finding
 from rmqlab.lint.views import parse_peers
-from rmqlab.versions import is_5x
+from rmqlab.topology.versions import is_5x
 
 _SELF_ID = re.compile(r"^[A-Za-z]\d+$")
 _LOOPBACK = {"127.0.0.1", "localhost"}

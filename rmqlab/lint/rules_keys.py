@@ -5,7 +5,7 @@ from __future__ import annotations
 from rmqlab.lint.findings import WARNING, Context, finding
 from rmqlab.lint.keys import DERIVED_STORE_PATHS, key_set
 from rmqlab.lint.views import Reader
-from rmqlab.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, parse_version
+from rmqlab.topology.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, parse_version
 
 
 def _other_line(version: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rmqlab.lint.inputs import ConfigFile, Host
 from rmqlab.lint.keys import CORE_TYPES, key_set
 from rmqlab.lint.values import Reading, read_value
-from rmqlab.versions import is_5x, parse_version
+from rmqlab.topology.versions import is_5x, parse_version
 
 DEFAULT_ROOT = "~/store"
 

@@ -11,9 +11,9 @@ import ipaddress
 
 import yaml
 
-from rmqlab import naming
-from rmqlab.model import CONF_DIR, STORE_MOUNT, BrokerNode, Cluster, Machine, NamesrvNode, Node
-from rmqlab.specio import SPEC_LABEL, spec_to_json
+from rmqlab.topology import naming
+from rmqlab.topology.model import CONF_DIR, STORE_MOUNT, BrokerNode, Cluster, Machine, NamesrvNode, Node
+from rmqlab.topology.specio import SPEC_LABEL, spec_to_json
 
 HOLDER_COMMAND = ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]
 DASHBOARD_IMAGE = "apacherocketmq/rocketmq-dashboard:latest"  # not on Maven Central: only this image

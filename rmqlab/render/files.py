@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rmqlab.model import BrokerNode, Cluster
 from rmqlab.render.compose import CONFIG_DIR, config_path, render_compose
 from rmqlab.render.properties import render_broker_properties, render_namesrv_properties
+from rmqlab.topology.model import BrokerNode, Cluster
 
 COMPOSE_FILE = "docker-compose.yaml"
 

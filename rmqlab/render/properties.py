@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rmqlab.model import BrokerNode, BrokerRole, Cluster, NamesrvNode
-from rmqlab.settings import Section, broker_sections, namesrv_sections
+from rmqlab.render.settings import Section, broker_sections, namesrv_sections
+from rmqlab.topology.model import BrokerNode, BrokerRole, Cluster, NamesrvNode
 
 
 def render_broker_properties(cluster: Cluster, broker: BrokerNode) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rmqlab import naming
 from rmqlab.runtime.engine import api
+from rmqlab.topology import naming
 
 
 def cluster_filter(name: str, **labels: str) -> dict:
@@ -19,7 +19,7 @@ def cluster_containers(name: str) -> dict:
 
 def known_clusters() -> dict[str, str]:
     """cluster name -> spec JSON, for every cluster with at least one machine container."""
-    from rmqlab.specio import SPEC_LABEL
+    from rmqlab.topology.specio import SPEC_LABEL
 
     machines = api().containers.list(all=True, filters={"label": [f"{naming.LABEL_ROLE}=machine"]})
     return {c.labels[naming.LABEL_CLUSTER]: c.labels.get(SPEC_LABEL, "") for c in machines}

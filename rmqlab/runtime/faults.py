@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rmqlab import naming
 from rmqlab.errors import BadInput, RmqlabError
-from rmqlab.model import Cluster
-from rmqlab.roles import GroupRoles
+from rmqlab.live.roles import GroupRoles
+from rmqlab.live.targets import Target, resolve_target
 from rmqlab.runtime.audit import AuditLog
 from rmqlab.runtime.containers import cluster_containers, cluster_volumes
 from rmqlab.runtime.engine import api
-from rmqlab.targets import Target, resolve_target
+from rmqlab.topology import naming
+from rmqlab.topology.model import Cluster
 
 SIGNALS = {"KILL": "SIGKILL", "TERM": "SIGTERM", "SIGKILL": "SIGKILL", "SIGTERM": "SIGTERM"}
 STOP_TIMEOUT = 30  # a 5.5.0 broker takes ~12 s to shut down cleanly

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rmqlab import naming
 from rmqlab.errors import BadInput, RmqlabError
-from rmqlab.layouts import build_cluster
 from rmqlab.lint.cluster import lint_cluster
-from rmqlab.model import Cluster, ClusterSpec
 from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes, known_clusters
 from rmqlab.runtime.engine import api, compose, compose_error
 from rmqlab.runtime.images import ChosenImage, choose_image, require_dashboard_image
 from rmqlab.runtime.workdir import compose_file, remove_cluster_dir, write_cluster
-from rmqlab.specio import spec_from_json, spec_to_json
+from rmqlab.topology import naming
+from rmqlab.topology.layouts import build_cluster
+from rmqlab.topology.model import Cluster, ClusterSpec
+from rmqlab.topology.specio import spec_from_json, spec_to_json
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rmqlab import naming
-from rmqlab.model import CONF_DIR
-from rmqlab.pitfalls import Pitfall
+from rmqlab.lint.pitfalls import Pitfall
 from rmqlab.render.compose import HOLDER_COMMAND
 from rmqlab.runtime.engine import api
 from rmqlab.runtime.workdir import rmqlab_home
+from rmqlab.topology import naming
+from rmqlab.topology.model import CONF_DIR
 
 LOG_DIR = "/home/rocketmq/logs/rocketmqlogs"
 BOOT_WAIT = 60.0

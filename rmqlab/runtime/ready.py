@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rmqlab.errors import RmqlabError
-from rmqlab.model import Cluster
-from rmqlab.observe import Observer
-from rmqlab.roles import expected_layout_ready
+from rmqlab.live.observe import Observer
+from rmqlab.live.roles import expected_layout_ready
 from rmqlab.runtime.containers import cluster_containers
+from rmqlab.topology.model import Cluster
 
 LOG_LINES = 15
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rmqlab import naming
-from rmqlab.model import BrokerNode, Cluster
-from rmqlab.observe import Observer
+from rmqlab.live.observe import Observer
 from rmqlab.runtime.containers import cluster_containers
+from rmqlab.topology import naming
+from rmqlab.topology.model import BrokerNode, Cluster
 
 
 def cluster_status(cluster: Cluster, observer: Observer | None = None, offsets: bool = False) -> dict:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 
 from rmqlab.errors import BadInput, RmqlabError
-from rmqlab.model import Cluster, NamesrvNode
 from rmqlab.runtime.containers import cluster_containers
+from rmqlab.topology.model import Cluster, NamesrvNode
 
 LOG_DIR = "/home/rocketmq/logs/rocketmqlogs"
 

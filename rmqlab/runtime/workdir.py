@@ -6,9 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
-from rmqlab.model import Cluster
 from rmqlab.render.files import COMPOSE_FILE, render_cluster_files, write_files
-from rmqlab.specio import spec_to_json
+from rmqlab.topology.model import Cluster
+from rmqlab.topology.specio import spec_to_json
 
 SPEC_FILE = "spec.json"
 FAULT_LOG = "faults.jsonl"

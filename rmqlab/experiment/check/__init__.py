@@ -1,0 +1,1 @@
+"""Checking a run (pure): the history format, and what it says happened."""

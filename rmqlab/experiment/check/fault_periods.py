@@ -1,0 +1,77 @@
+"""The nemesis's faults from the history, each with the period it was in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rmqlab.experiment.check.history import FAIL, FAULT
+from rmqlab.experiment.check.ops import Op
+
+DISRUPTIVE = ("kill", "stop", "pause", "isolate", "destroy-store")
+UNDOES = {"kill": "start", "stop": "start", "destroy-store": "start", "pause": "unpause", "isolate": "heal"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    index: int
+    t: float  # invoke
+    done: float | None  # completion time; None if the nemesis never finished it
+    status: str  # ok | fail | info
+    action: str
+    target: str | None
+    nodes: tuple[str, ...]
+    machine: str | None
+    error: str | None = None
+    undone_at: float | None = None  # completion of the start/unpause/heal that undid it
+
+    @property
+    def disruptive(self) -> bool:
+        return self.action in DISRUPTIVE and self.status != FAIL
+
+    @property
+    def touches(self) -> frozenset[str]:
+        """Every name the fault names: its target, machine and nodes."""
+        return frozenset(n for n in (self.target, self.machine, *self.nodes) if n)
+
+    @property
+    def acted_at(self) -> float:
+        return self.done if self.done is not None else self.t
+
+    def period_end(self, run_end: float) -> float:
+        return self.undone_at if self.undone_at is not None else max(run_end, self.t)
+
+    def overlaps(self, start: float, end: float, run_end: float) -> bool:
+        return self.disruptive and start <= self.period_end(run_end) and end >= self.t
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index, "t": self.t, "done": self.done, "status": self.status, "action": self.action,
+            "target": self.target, "nodes": list(self.nodes), "machine": self.machine, "error": self.error,
+            "undone_at": self.undone_at,
+        }
+
+
+def faults(ops: list[Op]) -> list[Fault]:
+    found = [_fault(index, op) for index, op in enumerate(op for op in ops if op.f == FAULT)]
+    return [_with_undo(fault, found[fault.index + 1:]) for fault in found]
+
+
+def _fault(index: int, op: Op) -> Fault:
+    value = op.invoke.value if isinstance(op.invoke.value, dict) else {}
+    return Fault(
+        index=index, t=op.t, done=op.end, status=op.type, action=str(value.get("action")),
+        target=value.get("target"), nodes=tuple(value.get("nodes") or ()), machine=value.get("machine"),
+        error=op.done.error if op.done is not None else None,
+    )
+
+
+def _with_undo(fault: Fault, later: list[Fault]) -> Fault:
+    if not fault.disruptive:
+        return fault
+    undo = UNDOES[fault.action]
+    for other in later:
+        # A heal without a target heals every partition.
+        everything = undo == "heal" and not other.touches
+        if other.action == undo and other.status != FAIL and (everything or other.touches & fault.touches):
+            return replace(fault, undone_at=other.acted_at)
+    return fault

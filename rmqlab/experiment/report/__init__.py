@@ -1,0 +1,1 @@
+"""Reports of a checked run: report.json, report.html, timeline.png, the terminal summary, comparisons."""

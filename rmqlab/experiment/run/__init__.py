@@ -1,0 +1,1 @@
+"""Running an experiment: scenario, workload, nemesis, runner. Writes the history."""

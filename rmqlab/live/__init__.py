@@ -1,0 +1,1 @@
+"""Looking at and talking to a running cluster the way clients do: roles, targets, client operations."""

@@ -1,0 +1,84 @@
+"""Looking at a running cluster the way clients do: through its name servers, over remoting."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from rmqlab.live.roles import GroupRoles, client_address_map, group_roles
+from rmqlab.remoting import RemotingClient
+from rmqlab.remoting.errors import RemotingError
+from rmqlab.topology.model import Cluster
+
+
+@dataclass(frozen=True)
+class NamesrvView:
+    namesrv: str
+    roles: dict[str, GroupRoles] | None
+    error: str | None = None
+
+
+class Observer:
+    """Asks every name server of a cluster (through its 127.0.0.1 ports) who is where."""
+
+    def __init__(self, cluster: Cluster, timeout: float = 1.0, direct: bool = False):
+        self.cluster = cluster
+        self.client = RemotingClient(
+            address_map=client_address_map(cluster, direct), timeout=timeout, connect_timeout=timeout
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Observer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def each_namesrv(self) -> list[NamesrvView]:
+        return [self._ask(namesrv) for namesrv in self.cluster.namesrvs]
+
+    def first_answer(self) -> NamesrvView | None:
+        """The view of the first name server that answers (the others are not asked); None if none does."""
+        for namesrv in self.cluster.namesrvs:
+            view = self._ask(namesrv)
+            if view.roles is not None:
+                return view
+        return None
+
+    def _ask(self, namesrv) -> NamesrvView:
+        try:
+            info = self.client.cluster_info(self.cluster.advertised_addr(namesrv))
+        except RemotingError as error:
+            return NamesrvView(namesrv.name, None, str(error))
+        addrs = {name: dict(group.addrs) for name, group in info.groups.items()}
+        return NamesrvView(namesrv.name, group_roles(self.cluster, addrs))
+
+    def in_sync_slaves(self, master: str) -> int | None:
+        """How many slaves the master counts as in sync (5.x); None where it keeps no such count."""
+        try:
+            status = self.client.ha_status(self.cluster.advertised_addr(self.cluster.node(master)))
+        except RemotingError:
+            return None
+        return status.in_sync_slave_nums if status and status.master else None
+
+    def commitlog_offsets(self, nodes: list[str], timeout: float = 0.5) -> dict[str, int | None]:
+        """Commit log max offset of each broker, asked in parallel; None for one that does not answer."""
+
+        def ask(node: str) -> int | None:
+            try:
+                info = self.client.broker_runtime_info(self.cluster.advertised_addr(self.cluster.node(node)), timeout)
+                return int(info["commitLogMaxOffset"])
+            except (RemotingError, KeyError, ValueError):
+                return None
+
+        if not nodes:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(nodes))) as pool:
+            return dict(zip(nodes, pool.map(ask, nodes), strict=True))
+
+    def roles(self) -> dict[str, GroupRoles]:
+        """Roles from the first name server that answers; empty when none does."""
+        view = self.first_answer()
+        return view.roles if view else {}

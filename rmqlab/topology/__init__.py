@@ -1,0 +1,1 @@
+"""What a cluster is, before anything runs: modes, layouts, machines and nodes, names, versions (pure)."""

@@ -1,0 +1,303 @@
+"""The layouts people build by hand, as cluster models: 2m2s-sync, 2m2s-async, dledger, controller."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import zlib
+from dataclasses import dataclass, replace
+
+from rmqlab.errors import BadInput
+from rmqlab.topology import naming
+from rmqlab.topology.model import (
+    CONTROLLER_PORT,
+    DASHBOARD_PORT,
+    STORE_MOUNT,
+    BrokerNode,
+    BrokerRole,
+    Cluster,
+    ClusterSpec,
+    ControllerPeer,
+    DLedgerPeer,
+    Machine,
+    Mode,
+    NamesrvNode,
+    PublishedPort,
+)
+from rmqlab.topology.versions import DEFAULT_VERSION, parse_version, supports_controller_mode
+
+__all__ = ["ClusterSpec", "MODES", "ModeInfo", "build_cluster", "parse_mode"]
+
+FIRST_LISTEN_PORT = 10911
+FIRST_DLEDGER_PORT = 40911
+PORT_STEP = 1000
+MAX_GROUPS = 9
+
+
+@dataclass(frozen=True)
+class ModeInfo:
+    mode: Mode
+    summary: str
+    machines: int
+    default_groups: int
+
+
+MODES: dict[Mode, ModeInfo] = {
+    Mode.SYNC_2M2S: ModeInfo(
+        Mode.SYNC_2M2S,
+        "Two machines, each a master of one group and the slave of the other; "
+        "SYNC_MASTER waits for the slave. No automatic failover: a dead master stays dead.",
+        machines=2,
+        default_groups=2,
+    ),
+    Mode.ASYNC_2M2S: ModeInfo(
+        Mode.ASYNC_2M2S,
+        "Same two machines with ASYNC_MASTER: the slave copies in the background, "
+        "so a lost master disk loses what the slave had not copied yet.",
+        machines=2,
+        default_groups=2,
+    ),
+    Mode.DLEDGER: ModeInfo(
+        Mode.DLEDGER,
+        "Three machines, each group a 3-node Raft (DLedger) commit log: "
+        "when the leader dies the other two elect a new one.",
+        machines=3,
+        default_groups=1,
+    ),
+    Mode.CONTROLLER: ModeInfo(
+        Mode.CONTROLLER,
+        "RocketMQ 5 controller mode: controllers embedded in three namesrvs switch a group's "
+        "master to its in-sync replica automatically.",
+        machines=3,
+        default_groups=2,
+    ),
+}
+
+
+def parse_mode(text: str) -> Mode:
+    try:
+        return Mode(text)
+    except ValueError:
+        choices = ", ".join(m.value for m in Mode)
+        raise BadInput(f"Unknown mode '{text}'.", hint=f"Choose one of: {choices}.") from None
+
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
+
+
+def validate_cluster_name(name: str) -> str:
+    if not _NAME_RE.match(name):
+        raise BadInput(
+            f"'{name}' cannot be a cluster name.",
+            hint="Use 1-30 lower-case letters, digits or dashes, starting with a letter or digit.",
+        )
+    return name
+
+
+def default_subnet(name: str) -> str:
+    """A /24 per cluster name, so clusters with different names can run side by side."""
+    return f"10.213.{zlib.crc32(name.encode()) % 250 + 1}.0/24"
+
+
+def default_port_base(name: str) -> int:
+    """First 127.0.0.1 port a cluster publishes on; each cluster uses fewer than 100."""
+    return 20000 + (zlib.crc32(name.encode()) % 90) * 100
+
+
+def build_cluster(spec: ClusterSpec) -> Cluster:
+    info = MODES[spec.mode]
+    _validate(spec, info)
+    groups = spec.groups or info.default_groups
+    machines = _machines(spec, info)
+    builders = {
+        Mode.SYNC_2M2S: _fixed_role_brokers,
+        Mode.ASYNC_2M2S: _fixed_role_brokers,
+        Mode.DLEDGER: _dledger_brokers,
+        Mode.CONTROLLER: _controlled_brokers,
+    }
+    brokers = builders[spec.mode](spec, machines, groups)
+    namesrvs = _namesrvs(spec, machines)
+    cluster = Cluster(
+        name=spec.name,
+        mode=spec.mode,
+        version=spec.version,
+        machines=machines,
+        namesrvs=namesrvs,
+        brokers=brokers,
+        subnet="" if spec.hosts else (spec.subnet or default_subnet(spec.name)),
+        port_base=spec.port_base or default_port_base(spec.name),
+        on_real_hosts=bool(spec.hosts),
+        dashboard=spec.dashboard and not spec.hosts,
+        spec=spec,
+    )
+    if spec.hosts:
+        return cluster
+    return _with_published_ports(cluster)
+
+
+def _validate(spec: ClusterSpec, info: ModeInfo) -> None:
+    validate_cluster_name(spec.name)
+    parse_version(spec.version)
+    if spec.mode is Mode.CONTROLLER and not supports_controller_mode(spec.version):
+        raise BadInput(
+            f"Controller mode needs RocketMQ 5.1.1 or newer, not {spec.version}.",
+            hint=f"Use --version {DEFAULT_VERSION}, or --mode dledger for automatic failover on 4.9.x.",
+        )
+    if spec.groups is not None and not 1 <= spec.groups <= MAX_GROUPS:
+        raise BadInput(f"--groups must be between 1 and {MAX_GROUPS}, not {spec.groups}.")
+    if spec.hosts and len(spec.hosts) != info.machines:
+        raise BadInput(
+            f"Mode {info.mode.value} runs on {info.machines} machines; --hosts gave {len(spec.hosts)}.",
+            hint=f"Give exactly {info.machines} comma-separated addresses.",
+        )
+    for host in spec.hosts:
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise BadInput(f"--hosts: '{host}' is not an IPv4 address.") from None
+    if spec.subnet:
+        _check_subnet(spec.subnet)
+    if spec.port_base is not None and not 1024 <= spec.port_base <= 65000:
+        raise BadInput(f"--port-base must be between 1024 and 65000, not {spec.port_base}.")
+
+
+def _check_subnet(subnet: str) -> None:
+    try:
+        network = ipaddress.IPv4Network(subnet)
+    except ValueError:
+        raise BadInput(f"--subnet: '{subnet}' is not an IPv4 network like 10.213.7.0/24.") from None
+    if network.prefixlen > 24:
+        raise BadInput(f"--subnet {subnet} is too small.", hint="Use a /24 or larger.")
+
+
+def _machines(spec: ClusterSpec, info: ModeInfo) -> tuple[Machine, ...]:
+    if spec.hosts:
+        ips = list(spec.hosts)
+    else:
+        network = ipaddress.IPv4Network(spec.subnet or default_subnet(spec.name))
+        ips = [str(network.network_address + 11 + i) for i in range(info.machines)]
+    return tuple(
+        Machine(letter=naming.machine_letter(i), ip=ip, memory_mb=spec.machine_memory_mb)
+        for i, ip in enumerate(ips)
+    )
+
+
+def _store_root(node: str) -> str:
+    return f"{STORE_MOUNT}/{node}"
+
+
+def _namesrvs(spec: ClusterSpec, machines: tuple[Machine, ...]) -> tuple[NamesrvNode, ...]:
+    nodes = []
+    for index, machine in enumerate(machines):
+        name = naming.namesrv_node(machine.letter)
+        controller = None
+        if spec.mode is Mode.CONTROLLER:
+            controller = ControllerPeer(
+                self_id=naming.replica_self_id(index),
+                port=CONTROLLER_PORT,
+                store_path=_store_root(f"{name}-controller"),
+            )
+        nodes.append(NamesrvNode(name=name, machine=machine.letter, heap=spec.namesrv_heap, controller=controller))
+    return tuple(nodes)
+
+
+def _place(placements: list[tuple[str, str]]) -> dict[str, int]:
+    """listenPort per node: the k-th broker on a machine listens on 10911 + 1000*k."""
+    seen: dict[str, int] = {}
+    ports = {}
+    for node, letter in placements:
+        index = seen.get(letter, 0)
+        seen[letter] = index + 1
+        ports[node] = FIRST_LISTEN_PORT + PORT_STEP * index
+    return ports
+
+
+def _fixed_role_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups: int) -> tuple[BrokerNode, ...]:
+    letters = [m.letter for m in machines]
+    plan = []  # (node, machine, group, role, brokerId); masters first so each owns 10911
+    for g in range(groups):
+        group = naming.group_name(g)
+        plan.append((naming.fixed_broker_node(group, "master"), letters[g % 2], group, BrokerRole.MASTER, 0))
+    for g in range(groups):
+        group = naming.group_name(g)
+        plan.append((naming.fixed_broker_node(group, "slave"), letters[(g + 1) % 2], group, BrokerRole.SLAVE, 1))
+    ports = _place([(node, letter) for node, letter, *_ in plan])
+    return tuple(
+        BrokerNode(
+            name=node,
+            machine=letter,
+            group=group,
+            role=role,
+            listen_port=ports[node],
+            store_root=_store_root(node),
+            heap=spec.broker_heap,
+            broker_id=broker_id,
+        )
+        for node, letter, group, role, broker_id in plan
+    )
+
+
+def _dledger_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups: int) -> tuple[BrokerNode, ...]:
+    brokers = []
+    for g in range(groups):
+        group = naming.group_name(g)
+        for i, machine in enumerate(machines):
+            self_id = naming.replica_self_id(i)
+            node = naming.replica_node(group, self_id)
+            brokers.append(
+                BrokerNode(
+                    name=node,
+                    machine=machine.letter,
+                    group=group,
+                    role=BrokerRole.REPLICA,
+                    listen_port=FIRST_LISTEN_PORT + PORT_STEP * g,
+                    store_root=_store_root(node),
+                    heap=spec.broker_heap,
+                    broker_id=-1,
+                    dledger=DLedgerPeer(self_id=self_id, port=FIRST_DLEDGER_PORT + PORT_STEP * g),
+                )
+            )
+    return tuple(brokers)
+
+
+def _controlled_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups: int) -> tuple[BrokerNode, ...]:
+    """Two replicas per group on machines a and b, crossed like 2M2S; machine c only adds a controller."""
+    letters = [m.letter for m in machines]
+    plan = []
+    for replica in range(2):
+        for g in range(groups):
+            group = naming.group_name(g)
+            node = naming.replica_node(group, naming.replica_self_id(replica))
+            plan.append((node, letters[(g + replica) % 2], group))
+    ports = _place([(node, letter) for node, letter, _ in plan])
+    return tuple(
+        BrokerNode(
+            name=node,
+            machine=letter,
+            group=group,
+            role=BrokerRole.REPLICA,
+            listen_port=ports[node],
+            store_root=_store_root(node),
+            heap=spec.broker_heap,
+            broker_id=-1,
+            controlled=True,
+        )
+        for node, letter, group in plan
+    )
+
+
+def _with_published_ports(cluster: Cluster) -> Cluster:
+    """Each client-facing port gets one 127.0.0.1 port, numbered from the cluster's port base."""
+    published = []
+    next_port = cluster.port_base
+    for machine in cluster.machines:
+        for node in cluster.nodes_on(machine.letter):
+            wanted = [("listen", node.port if isinstance(node, NamesrvNode) else node.listen_port)]
+            if isinstance(node, NamesrvNode) and node.controller:
+                wanted.append(("controller", node.controller.port))
+            for purpose, port in wanted:
+                published.append(PublishedPort(machine.letter, node.name, port, next_port, purpose))
+                next_port += 1
+    if cluster.dashboard:
+        published.append(PublishedPort("", "dashboard", DASHBOARD_PORT, next_port, "dashboard"))
+    return replace(cluster, published=tuple(published))

@@ -1,0 +1,35 @@
+"""ClusterSpec <-> JSON, so a running cluster describes itself (label on its machines, spec.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+
+from rmqlab.errors import RmqlabError
+from rmqlab.topology.model import ClusterSpec, Heap, Mode
+
+SPEC_LABEL = "rmqlab.spec"
+
+
+def spec_to_json(spec: ClusterSpec) -> str:
+    data = asdict(spec)
+    data["mode"] = spec.mode.value
+    data["hosts"] = list(spec.hosts)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def spec_from_json(text: str) -> ClusterSpec:
+    try:
+        data = json.loads(text)
+        known = {f.name for f in fields(ClusterSpec)}
+        data = {k: v for k, v in data.items() if k in known}
+        data["mode"] = Mode(data["mode"])
+        data["hosts"] = tuple(data.get("hosts", ()))
+        for key in ("broker_heap", "namesrv_heap"):
+            if key in data:
+                data[key] = Heap(**data[key])
+        return ClusterSpec(**data)
+    except (ValueError, KeyError, TypeError) as error:
+        raise RmqlabError(
+            f"A cluster description could not be read ({error}).", hint="rmqlab down, then up again."
+        ) from None
