@@ -3,7 +3,8 @@
 import pytest
 
 from rmqlab.errors import BadInput, RmqlabError
-from rmqlab.live.roles import address_map, expected_layout_ready, group_roles
+from rmqlab.live.dialing import address_map
+from rmqlab.live.roles import expected_layout_ready, group_roles
 from rmqlab.live.targets import resolve_target
 from rmqlab.topology.layouts import build_cluster
 from rmqlab.topology.model import ClusterSpec, Mode

@@ -5,14 +5,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from rmqlab.live.roles import GroupRoles, client_address_map, group_roles
+from rmqlab.live.dialing import client_address_map
+from rmqlab.live.roles import GroupRoles, group_roles
 from rmqlab.remoting import RemotingClient
 from rmqlab.remoting.errors import RemotingError
 from rmqlab.topology.model import Cluster
 
 
 @dataclass(frozen=True)
-class NamesrvView:
+class NamesrvAnswer:
     namesrv: str
     roles: dict[str, GroupRoles] | None
     error: str | None = None
@@ -36,10 +37,10 @@ class Observer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def each_namesrv(self) -> list[NamesrvView]:
+    def each_namesrv(self) -> list[NamesrvAnswer]:
         return [self._ask(namesrv) for namesrv in self.cluster.namesrvs]
 
-    def first_answer(self) -> NamesrvView | None:
+    def first_answer(self) -> NamesrvAnswer | None:
         """The view of the first name server that answers (the others are not asked); None if none does."""
         for namesrv in self.cluster.namesrvs:
             view = self._ask(namesrv)
@@ -47,13 +48,13 @@ class Observer:
                 return view
         return None
 
-    def _ask(self, namesrv) -> NamesrvView:
+    def _ask(self, namesrv) -> NamesrvAnswer:
         try:
             info = self.client.cluster_info(self.cluster.advertised_addr(namesrv))
         except RemotingError as error:
-            return NamesrvView(namesrv.name, None, str(error))
+            return NamesrvAnswer(namesrv.name, None, str(error))
         addrs = {name: dict(group.addrs) for name, group in info.groups.items()}
-        return NamesrvView(namesrv.name, group_roles(self.cluster, addrs))
+        return NamesrvAnswer(namesrv.name, group_roles(self.cluster, addrs))
 
     def in_sync_slaves(self, master: str) -> int | None:
         """How many slaves the master counts as in sync (5.x); None where it keeps no such count."""

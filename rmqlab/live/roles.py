@@ -39,19 +39,6 @@ def group_roles(cluster: Cluster, addrs_by_group: dict[str, dict[int, str]]) -> 
     return roles
 
 
-def address_map(cluster: Cluster, host: str = "127.0.0.1"):
-    """Advertised ip:port -> the 127.0.0.1 port rmqlab published for it (unchanged if none)."""
-    table = {}
-    for port in cluster.published:
-        if port.machine:
-            table[f"{cluster.machine(port.machine).ip}:{port.container_port}"] = f"{host}:{port.host_port}"
-
-    def mapped(addr: str) -> str:
-        return table.get(addr, addr)
-
-    return mapped
-
-
 def expected_layout_ready(cluster: Cluster, roles: dict[str, GroupRoles]) -> dict[str, str]:
     """Node -> why it is not ready yet; empty when every group looks as the layout promises."""
     waiting = {}
@@ -67,23 +54,3 @@ def expected_layout_ready(cluster: Cluster, roles: dict[str, GroupRoles]) -> dic
             for node in members:
                 waiting[node.name] = f"{group} has no master yet (election running)"
     return waiting
-
-
-def reaches_directly(cluster: Cluster, timeout: float = 0.5) -> bool:
-    """Whether this host can dial the containers' own addresses (Linux can; Docker Desktop cannot)."""
-    import socket
-
-    namesrv = cluster.namesrvs[0]
-    host, port = cluster.advertised_addr(namesrv).rsplit(":", 1)
-    try:
-        with socket.create_connection((host, int(port)), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def client_address_map(cluster: Cluster, direct: bool):
-    """Direct: dial what brokers advertise, as a real client on their network would, so a dead broker
-    refuses the connection. Otherwise go through the 127.0.0.1 ports, where Docker's port proxy accepts
-    the connection and then closes it, which a client can only record as an unknown outcome."""
-    return (lambda addr: addr) if direct else address_map(cluster)

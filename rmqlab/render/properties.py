@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rmqlab.render.settings import Section, broker_sections, namesrv_sections
-from rmqlab.topology.model import BrokerNode, BrokerRole, Cluster, NamesrvNode
+from rmqlab.topology.model import BrokerNode, Cluster, LayoutRole, NamesrvNode
 
 
 def render_broker_properties(cluster: Cluster, broker: BrokerNode) -> str:
@@ -17,10 +17,10 @@ def render_namesrv_properties(cluster: Cluster, namesrv: NamesrvNode) -> str:
 
 
 def _broker_duty(cluster: Cluster, broker: BrokerNode) -> str:
-    if broker.role is BrokerRole.MASTER:
+    if broker.role is LayoutRole.MASTER:
         return f"master of group {broker.group}"
-    if broker.role is BrokerRole.SLAVE:
-        master = next(b for b in cluster.group_members(broker.group) if b.role is BrokerRole.MASTER)
+    if broker.role is LayoutRole.SLAVE:
+        master = next(b for b in cluster.group_members(broker.group) if b.role is LayoutRole.MASTER)
         return f"slave of group {broker.group} (its master runs on machine-{master.machine})"
     kind = "DLedger" if broker.dledger else "controller-managed"
     return f"replica of {kind} group {broker.group}; its role is elected at run time"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rmqlab.topology.model import BrokerNode, BrokerRole, Cluster, Mode, NamesrvNode
+from rmqlab.topology.model import BrokerNode, Cluster, LayoutRole, Mode, NamesrvNode
 from rmqlab.topology.versions import is_5x
 
 COMMITLOG_FILE_BYTES = 64 * 1024 * 1024
@@ -75,7 +75,7 @@ def _identity(cluster: Cluster, broker: BrokerNode) -> Section:
         Setting("brokerClusterName", cluster.rocketmq_cluster),
         Setting("brokerName", broker.group, "Every replica of one group shares this name."),
     ]
-    if broker.role is not BrokerRole.REPLICA:
+    if broker.role is not LayoutRole.REPLICA:
         note = "0 = master." if broker.broker_id == 0 else "Slaves need an id > 0."
         settings.append(Setting("brokerId", str(broker.broker_id), note))
     return Section("Identity.", tuple(settings))
@@ -98,7 +98,7 @@ def _network(cluster: Cluster, broker: BrokerNode) -> Section:
 
 
 def _fixed_role_replication(cluster: Cluster, broker: BrokerNode) -> Section:
-    if broker.role is BrokerRole.SLAVE:
+    if broker.role is LayoutRole.SLAVE:
         return Section(
             "Replication: a slave copies its master and never becomes master by itself.",
             (

@@ -14,11 +14,11 @@ from rmqlab.topology.model import (
     DASHBOARD_PORT,
     STORE_MOUNT,
     BrokerNode,
-    BrokerRole,
     Cluster,
     ClusterSpec,
     ControllerPeer,
     DLedgerPeer,
+    LayoutRole,
     Machine,
     Mode,
     NamesrvNode,
@@ -217,10 +217,10 @@ def _fixed_role_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups
     plan = []  # (node, machine, group, role, brokerId); masters first so each owns 10911
     for g in range(groups):
         group = naming.group_name(g)
-        plan.append((naming.fixed_broker_node(group, "master"), letters[g % 2], group, BrokerRole.MASTER, 0))
+        plan.append((naming.fixed_broker_node(group, "master"), letters[g % 2], group, LayoutRole.MASTER, 0))
     for g in range(groups):
         group = naming.group_name(g)
-        plan.append((naming.fixed_broker_node(group, "slave"), letters[(g + 1) % 2], group, BrokerRole.SLAVE, 1))
+        plan.append((naming.fixed_broker_node(group, "slave"), letters[(g + 1) % 2], group, LayoutRole.SLAVE, 1))
     ports = _place([(node, letter) for node, letter, *_ in plan])
     return tuple(
         BrokerNode(
@@ -249,7 +249,7 @@ def _dledger_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups: i
                     name=node,
                     machine=machine.letter,
                     group=group,
-                    role=BrokerRole.REPLICA,
+                    role=LayoutRole.REPLICA,
                     listen_port=FIRST_LISTEN_PORT + PORT_STEP * g,
                     store_root=_store_root(node),
                     heap=spec.broker_heap,
@@ -275,7 +275,7 @@ def _controlled_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups
             name=node,
             machine=letter,
             group=group,
-            role=BrokerRole.REPLICA,
+            role=LayoutRole.REPLICA,
             listen_port=ports[node],
             store_root=_store_root(node),
             heap=spec.broker_heap,

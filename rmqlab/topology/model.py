@@ -29,7 +29,7 @@ class Mode(str, Enum):
         return self in (Mode.SYNC_2M2S, Mode.ASYNC_2M2S)
 
 
-class BrokerRole(str, Enum):
+class LayoutRole(str, Enum):
     """MASTER/SLAVE are fixed for life (2M2S); REPLICA means RocketMQ decides (DLedger, controller)."""
 
     MASTER = "master"
@@ -121,7 +121,7 @@ class BrokerNode:
     name: str
     machine: str
     group: str
-    role: BrokerRole
+    role: LayoutRole
     listen_port: int
     store_root: str
     heap: Heap

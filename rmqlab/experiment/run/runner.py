@@ -25,17 +25,17 @@ from rmqlab.experiment.check.history import (
 )
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.run.scenario import UNDO_OF, FaultStep, Scenario
-from rmqlab.experiment.run.workload import Consumer, Context, Prober, Producer, RoleObserver, read_queue
+from rmqlab.experiment.run.workload import Consumer, Prober, Producer, RoleObserver, RunContext, read_queue
 from rmqlab.live.clientops import QUEUES_PER_GROUP
+from rmqlab.live.dialing import client_address_map, reaches_directly
 from rmqlab.live.observe import Observer
-from rmqlab.live.roles import client_address_map, reaches_directly
 from rmqlab.remoting import RemotingClient, RemotingError
 from rmqlab.runtime.audit import AuditLog
 from rmqlab.runtime.faults import FaultInjector
 from rmqlab.runtime.lifecycle import down, start_cluster
 from rmqlab.runtime.ready import wait_until_ready
 from rmqlab.runtime.workdir import FAULT_LOG, cluster_dir
-from rmqlab.topology.model import BrokerRole, Cluster, ClusterSpec, Mode
+from rmqlab.topology.model import Cluster, ClusterSpec, LayoutRole, Mode
 
 TOPIC = "rmqlab-exp"
 WARMUP_TOPIC = "rmqlab-warmup"
@@ -90,7 +90,7 @@ class Interrupts:
 class Nemesis:
     """Runs the fault schedule through the same injector as the CLI, recording every step."""
 
-    def __init__(self, ctx: Context, injector: FaultInjector):
+    def __init__(self, ctx: RunContext, injector: FaultInjector):
         self.ctx = ctx
         self.injector = injector
         self.applied: dict[int, AppliedFault] = {}
@@ -182,7 +182,7 @@ def _run_on(cluster: Cluster, request: RunRequest, say):
         masters = _prepare_topics(cluster, client, observer, say)
         run_dir = _new_run_dir(request)
         history = HistoryWriter(run_dir / HISTORY_FILE)
-        ctx = Context(cluster, client, history, TOPIC, QUEUES_PER_GROUP, scenario.workload)
+        ctx = RunContext(cluster, client, history, TOPIC, QUEUES_PER_GROUP, scenario.workload)
         meta = _meta(cluster, request, masters, history.started_wall, direct)
         meta.save(run_dir)
         injector = FaultInjector(cluster, observer.roles, AuditLog(cluster_dir(cluster.name) / FAULT_LOG))
@@ -204,7 +204,7 @@ def _run_on(cluster: Cluster, request: RunRequest, say):
     return run_dir, meta, _report(run_dir, meta)
 
 
-def _workload_and_faults(ctx: Context, observer: Observer, nemesis: Nemesis, scenario: Scenario, say) -> None:
+def _workload_and_faults(ctx: RunContext, observer: Observer, nemesis: Nemesis, scenario: Scenario, say) -> None:
     roles_thread = RoleObserver(ctx, observer)
     roles_thread.poll_once()
     sequence, lock = itertools.count(), threading.Lock()
@@ -229,14 +229,14 @@ def _workload_and_faults(ctx: Context, observer: Observer, nemesis: Nemesis, sce
         roles_thread.poll_once()
 
 
-def _settle(ctx: Context, nemesis: Nemesis, observer: Observer, say) -> None:
+def _settle(ctx: RunContext, nemesis: Nemesis, observer: Observer, say) -> None:
     """Undo what the schedule left broken (not a destroyed store: that disk is gone), then wait until
     every surviving replica is registered again so the final read sees them all."""
     nemesis.undo_all(final=False)
     gone = {n for f in nemesis.applied.values() if f.action == "destroy-store" for n in f.nodes}
     expected = {b.name for b in ctx.cluster.brokers} - gone
     # A 2M2S group whose master's disk is gone has no one who could be master; any other group should.
-    headless = {b.group for b in ctx.cluster.brokers if b.name in gone and b.role is BrokerRole.MASTER}
+    headless = {b.group for b in ctx.cluster.brokers if b.name in gone and b.role is LayoutRole.MASTER}
     deadline = time.monotonic() + SETTLE_TIMEOUT
     say("Faults undone; waiting for every replica to register again…")
     while time.monotonic() < deadline:
@@ -248,7 +248,7 @@ def _settle(ctx: Context, nemesis: Nemesis, observer: Observer, say) -> None:
     say("  not every replica came back in time; the final read records what it cannot read.")
 
 
-def _final_read(ctx: Context, say) -> None:
+def _final_read(ctx: RunContext, say) -> None:
     say("Final read of every queue on every replica…")
     for group in ctx.cluster.groups:
         for broker in ctx.cluster.group_members(group):
@@ -257,7 +257,7 @@ def _final_read(ctx: Context, say) -> None:
                 read_queue(ctx, FINAL_READ, group, broker.name, queue, {}, until=until)
 
 
-def _max_offset(ctx: Context, node: str, queue: int) -> int | None:
+def _max_offset(ctx: RunContext, node: str, queue: int) -> int | None:
     try:
         return ctx.client.max_offset(ctx.addr(node), ctx.topic, queue)
     except RemotingError:

@@ -54,7 +54,7 @@ class RolesView:
             return dict(self._roles)
 
 
-class Context:
+class RunContext:
     """What every workload thread shares."""
 
     def __init__(self, cluster: Cluster, client: RemotingClient, history: HistoryWriter, topic: str,
@@ -72,7 +72,7 @@ class Context:
         return self.cluster.advertised_addr(self.cluster.node(node))
 
 
-def send_recorded(ctx: Context, process: str, key: str, seq: int, group: str, node: str, queue: int) -> int | None:
+def send_recorded(ctx: RunContext, process: str, key: str, seq: int, group: str, node: str, queue: int) -> int | None:
     """One send, recorded as ok (stored, whatever the degraded code), fail, or info (no answer after
     writing). Returns the broker's answer code, None when there was none."""
     op = ctx.history.invoke(process, SEND, {"key": key, "seq": seq}, group=group, node=node, queue=queue)
@@ -92,7 +92,7 @@ def send_recorded(ctx: Context, process: str, key: str, seq: int, group: str, no
 class RoleObserver(threading.Thread):
     """Polls the name servers every 0.2 s; records the view whenever it changes."""
 
-    def __init__(self, ctx: Context, observer: Observer):
+    def __init__(self, ctx: RunContext, observer: Observer):
         super().__init__(name="observer", daemon=True)
         self.ctx = ctx
         self.observer = observer
@@ -123,7 +123,7 @@ class Prober(threading.Thread):
     """Writes to one group's current master at a steady rate, so each group's availability shows on
     its own. Sends run on a small pool so one hanging send (a paused master) does not blind the probe."""
 
-    def __init__(self, ctx: Context, group: str):
+    def __init__(self, ctx: RunContext, group: str):
         super().__init__(name=f"probe-{group}", daemon=True)
         self.ctx = ctx
         self.group = group
@@ -153,7 +153,7 @@ class Producer(threading.Thread):
     """A client as RocketMQ's producer behaves: a route refreshed every 30 s, round-robin over the
     queues of groups with a master, and up to two resends of the same message on another group."""
 
-    def __init__(self, ctx: Context, index: int, sequence: itertools.count, seq_lock: threading.Lock):
+    def __init__(self, ctx: RunContext, index: int, sequence: itertools.count, seq_lock: threading.Lock):
         super().__init__(name=f"producer-{index}", daemon=True)
         self.ctx = ctx
         self.process = f"{PRODUCER_PREFIX}{index}"
@@ -206,7 +206,7 @@ class Producer(threading.Thread):
 class Consumer(threading.Thread):
     """Pulls every queue of one group from its current master or a current slave, once a second."""
 
-    def __init__(self, ctx: Context, group: str, replica: str):
+    def __init__(self, ctx: RunContext, group: str, replica: str):
         super().__init__(name=f"consumer-{group}-{replica}", daemon=True)
         self.ctx = ctx
         self.group = group
@@ -231,7 +231,7 @@ class Consumer(threading.Thread):
             self.ctx.stop.wait(CONSUME_EVERY)
 
 
-def read_queue(ctx: Context, process: str, group: str, node: str, queue: int,
+def read_queue(ctx: RunContext, process: str, group: str, node: str, queue: int,
                offsets: dict[tuple[str, int], int], until: int | None = None) -> None:
     """One recorded read op: everything from the remembered offset (up to `until`) in one queue."""
     op = ctx.history.invoke(process, READ, None, group=group, node=node, queue=queue)
