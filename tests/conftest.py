@@ -19,3 +19,18 @@ def require_engine_in_ci():
     result = subprocess.run(["docker", "info"], capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(f"CI=true but no Docker engine answers: {result.stderr.strip()}")
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """A Lab on the fake provider behind both the library and the CLI: no engine, RMQLAB_HOME in a temp folder."""
+    from rmqlab.api import Lab
+    from rmqlab.cli import options
+    from rmqlab.runtime.fake import FakeProvider
+
+    monkeypatch.setenv("RMQLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    provider = FakeProvider(election_seconds=0.3)
+    options.use_lab(Lab(provider))
+    yield provider
+    options.use_lab(None)

@@ -7,13 +7,11 @@ import re
 import time
 from contextlib import contextmanager
 
-from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes
-from rmqlab.runtime.lifecycle import down, start_cluster
-from rmqlab.runtime.ready import wait_until_ready
-from rmqlab.runtime.tools import run_mqadmin
+from rmqlab.api import DEFAULT_VERSION, ClusterSpec, Lab
+from rmqlab.runtime.docker import DockerProvider
 from rmqlab.topology import naming
-from rmqlab.topology.model import ClusterSpec
-from rmqlab.topology.versions import DEFAULT_VERSION
+
+LAB = Lab(DockerProvider())
 
 
 def image_for_tests(version: str = DEFAULT_VERSION) -> str:
@@ -28,26 +26,29 @@ def image_for_tests(version: str = DEFAULT_VERSION) -> str:
 @contextmanager
 def running_cluster(spec: ClusterSpec, timeout: float = 240):
     down_quietly(spec.name)
-    started = start_cluster(spec, image_for_tests(spec.version), lambda line: None)
     try:
-        wait_until_ready(started.cluster, timeout)
-        yield started.cluster
+        yield LAB.up(spec, image_for_tests(spec.version), timeout).cluster
     finally:
-        down(spec.name, volumes=True)
+        LAB.down(spec.name, volumes=True)
         assert_nothing_left(spec.name)
 
 
 def down_quietly(name: str) -> None:
     try:
-        down(name, volumes=True)
+        LAB.down(name, volumes=True)
     except Exception:  # noqa: BLE001 - nothing to remove is fine here
         pass
 
 
 def assert_nothing_left(name: str) -> None:
-    assert not cluster_containers(name), f"containers of {name} left behind"
-    assert not cluster_networks(name), f"networks of {name} left behind"
-    assert not cluster_volumes(name), f"volumes of {name} left behind"
+    provider = LAB.provider
+    assert not provider.containers(name), f"containers of {name} left behind"
+    assert not provider.networks(name), f"networks of {name} left behind"
+    assert not provider.volumes(name), f"volumes of {name} left behind"
+
+
+def run_mqadmin(cluster, args: list[str]) -> tuple[int, str]:
+    return LAB.admin(cluster.name, args)
 
 
 _ROW = re.compile(r"^(\S+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(V\S+)")
@@ -81,7 +82,7 @@ def addr(cluster, node: str) -> str:
 
 
 def states(cluster) -> dict[str, str]:
-    return {name: c.status for name, c in cluster_containers(cluster.name).items()}
+    return {name: c.status for name, c in LAB.provider.containers(cluster.name).items()}
 
 
 def label_filter(cluster) -> dict:

@@ -8,12 +8,13 @@ from pathlib import Path
 from PIL import Image
 from rich.console import Console
 
+from rmqlab.api.experiments import ExperimentRun
+from rmqlab.cli.report_view import comparison_table, summary
 from rmqlab.experiment.check.checker import check
 from rmqlab.experiment.check.history import HISTORY_FILE
-from rmqlab.experiment.report.compare import comparison_table, render_comparison_html
+from rmqlab.experiment.report.compare import render_comparison_html
 from rmqlab.experiment.report.files import REPORT_HTML, REPORT_JSON, TIMELINE_PNG, render_run, report_json
 from rmqlab.experiment.report.html import render_html
-from rmqlab.experiment.report.terminal import summary
 from rmqlab.experiment.report.timeline import timeline_picture
 from rmqlab.experiment.report.timeline_png import to_png
 from rmqlab.experiment.report.timeline_svg import to_svg
@@ -172,7 +173,7 @@ def test_comparison_puts_runs_side_by_side():
         b.fault("kill", meta.groups[0].nodes[0], 5.0)
         runs.append((meta, check(b.history(), meta)))
     console = Console(record=True, width=160, color_system=None)
-    console.print(comparison_table(runs))
+    console.print(comparison_table([ExperimentRun(Path("."), meta, result) for meta, result in runs]))
     text = console.export_text()
     assert "2m2s-sync" in text and "dledger" in text and "broker-a unwritable" in text
     html = render_comparison_html(runs)

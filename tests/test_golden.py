@@ -31,12 +31,3 @@ def test_rendering_is_deterministic():
     assert render_cluster_files(build_cluster(spec), "x") == render_cluster_files(build_cluster(spec), "x")
 
 
-def test_dashboard_service_points_at_every_name_server_and_is_published_on_loopback():
-    import yaml
-
-    from rmqlab.render.compose import render_compose
-
-    cluster = build_cluster(ClusterSpec(mode=Mode.DLEDGER, name="golden", dashboard=True))
-    service = yaml.safe_load(render_compose(cluster, "img"))["services"]["dashboard"]
-    assert f"-Drocketmq.namesrv.addr={cluster.namesrv_addr}" in service["environment"]["JAVA_OPTS"]
-    assert service["ports"] == [f"127.0.0.1:{cluster.dashboard_host_port()}:8080"]

@@ -81,7 +81,9 @@ def test_pull_gives_up_quickly_when_the_registry_is_silent(monkeypatch, tmp_path
     fake.write_text("#!/bin/sh\nsleep 30\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
-    monkeypatch.setattr(base, "PULL_FIRST_OUTPUT_S", 1)
+    from rmqlab.runtime import docker
+
+    monkeypatch.setattr(docker, "PULL_FIRST_OUTPUT_S", 1)
     import time
 
     started = time.monotonic()

@@ -4,10 +4,18 @@ import time
 
 import pytest
 from clirunner import run
-from realcluster import addr, cluster_list, consume_keys, produce_keys, running_cluster, states, wait_for
+from realcluster import (
+    LAB,
+    addr,
+    cluster_list,
+    consume_keys,
+    produce_keys,
+    run_mqadmin,
+    running_cluster,
+    states,
+    wait_for,
+)
 
-from rmqlab.live.observe import Observer
-from rmqlab.runtime.tools import run_mqadmin
 from rmqlab.topology.model import ClusterSpec, Mode
 
 pytestmark = pytest.mark.integration
@@ -56,7 +64,7 @@ def test_killed_master_is_not_replaced_by_its_slave(cluster):
     groups = cluster_list(cluster)
     assert groups["broker-a"] == {1: addr(cluster, "broker-a-slave")}, "the slave must stay a slave"
     assert groups["broker-b"][0] == addr(cluster, "broker-b-master")
-    with Observer(cluster, timeout=3) as observer:
+    with LAB.observer(cluster, timeout=3) as observer:
         slave = addr(cluster, "broker-a-slave")
         assert observer.client.broker_config(slave)["brokerRole"] == "SLAVE"  # it still answers
 

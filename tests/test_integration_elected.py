@@ -3,9 +3,8 @@ and the old one rejoins as a slave."""
 
 import pytest
 from clirunner import run
-from realcluster import cluster_list, consume_keys, produce_keys, running_cluster, wait_for
+from realcluster import cluster_list, consume_keys, produce_keys, run_mqadmin, running_cluster, wait_for
 
-from rmqlab.runtime.tools import run_mqadmin
 from rmqlab.topology.model import ClusterSpec, Mode
 
 pytestmark = pytest.mark.integration

@@ -4,9 +4,8 @@
 import json
 
 import pytest
-from realcluster import image_for_tests
+from realcluster import LAB, image_for_tests
 
-from rmqlab.experiment.run.runner import RunRequest, run_experiment
 from rmqlab.experiment.run.scenario import scenario_from_dict
 from rmqlab.topology.model import Mode
 from rmqlab.topology.versions import DEFAULT_VERSION
@@ -25,8 +24,8 @@ ELECTION_BOUND_SECONDS = 20
 
 
 def _run(mode: Mode, tmp_path):
-    request = RunRequest(mode, SCENARIO, tmp_path, DEFAULT_VERSION, image_for_tests())
-    run_dir, meta, result = run_experiment(request, print)
+    run_dir = LAB.experiment(mode.value, SCENARIO, DEFAULT_VERSION, tmp_path, image_for_tests(),
+                             on_event=print).run_dir
     report = json.loads((run_dir / "report.json").read_text())
     assert (run_dir / "report.html").read_text().count("<svg") == 1
     assert (run_dir / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

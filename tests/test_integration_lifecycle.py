@@ -1,10 +1,8 @@
 """Lifecycle edges on real Docker: 4.9.x image, down keeps or deletes data, labels on everything."""
 
 import pytest
-from realcluster import addr, assert_nothing_left, cluster_list, running_cluster
+from realcluster import LAB, addr, assert_nothing_left, cluster_list, running_cluster
 
-from rmqlab.runtime.containers import cluster_containers, cluster_networks, cluster_volumes
-from rmqlab.runtime.lifecycle import down
 from rmqlab.topology.model import ClusterSpec, Mode
 from rmqlab.topology.versions import NEWEST_4X_ON_MAVEN
 
@@ -16,15 +14,15 @@ def test_4x_2m2s_comes_up_with_the_expected_roles():
     with running_cluster(spec) as cluster:
         groups = cluster_list(cluster)
         assert groups["broker-a"] == {0: addr(cluster, "broker-a-master"), 1: addr(cluster, "broker-a-slave")}
-        containers = cluster_containers(cluster.name)
+        containers = LAB.provider.containers(cluster.name)
         assert all(c.labels.get("rmqlab.cluster") == "it-49x" for c in containers.values())
 
 
 def test_down_keeps_data_unless_asked():
     spec = ClusterSpec(mode=Mode.DLEDGER, name="it-down")
     with running_cluster(spec) as cluster:
-        down(cluster.name)
-        assert not cluster_containers(cluster.name) and not cluster_networks(cluster.name)
-        kept = {v.name for v in cluster_volumes(cluster.name)}
+        LAB.down(cluster.name)
+        assert not LAB.provider.containers(cluster.name) and not LAB.provider.networks(cluster.name)
+        kept = {v.name for v in LAB.provider.volumes(cluster.name)}
         assert len(kept) == 3, kept
     assert_nothing_left("it-down")

@@ -2,10 +2,9 @@
 
 import pytest
 from clirunner import run
-from realcluster import image_for_tests
+from realcluster import LAB, image_for_tests
 
 from rmqlab.lint.pitfalls import PITFALLS
-from rmqlab.runtime.containers import cluster_containers, cluster_volumes
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +22,7 @@ def test_pitfall_shows_the_real_error_and_the_lint_rule(name):
     assert result.exit_code == 0, result.output
     assert EXPECTED[name] in result.output
     assert f"rmqlab lint would have stopped it ({PITFALLS[name].rule})" in result.output
-    assert not cluster_containers(f"pitfall-{name}") and not cluster_volumes(f"pitfall-{name}")
+    assert not LAB.provider.containers(f"pitfall-{name}") and not LAB.provider.volumes(f"pitfall-{name}")
 
 
 def test_unknown_pitfall_is_bad_input():

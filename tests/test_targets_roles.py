@@ -81,5 +81,5 @@ def test_address_map_points_advertised_addresses_at_published_loopback_ports():
 
 
 def test_spec_round_trips_through_its_label():
-    spec = ClusterSpec(mode=Mode.CONTROLLER, name="x", groups=3, dashboard=True)
+    spec = ClusterSpec(mode=Mode.CONTROLLER, name="x", groups=3, port_base=31000)
     assert spec_from_json(spec_to_json(spec)) == spec

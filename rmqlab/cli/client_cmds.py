@@ -8,20 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_NAME, Json, Name
-from rmqlab.cli.output import err, out, print_json
+from rmqlab.cli.options import DEFAULT_NAME, Json, Name, lab
+from rmqlab.cli.output import out, print_json, say
 
 Topic = Annotated[str, typer.Option("--topic", "-t", help="Topic (created on every group's master).")]
-
-
-def _session(name: str):
-    from rmqlab.live.observe import Observer
-    from rmqlab.runtime.lifecycle import load_cluster
-
-    cluster = load_cluster(name)
-    observer = Observer(cluster, timeout=3.0)
-    observer.client.timeout = 3.0
-    return cluster, observer
 
 
 @app.command()
@@ -37,25 +27,19 @@ def produce(
     json: Json = False,
 ) -> None:
     """Send messages to the current masters and print each broker answer exactly."""
-    from rmqlab.live.clientops import ensure_topic, master_nodes
-    from rmqlab.live.clientops import produce as send_all
-
-    cluster, observer = _session(name)
-    with observer:
-        masters = master_nodes(cluster, observer.roles(), to)
-        ensure_topic(observer.client, cluster, masters, topic)
-        failures = 0
-        for sent in send_all(observer.client, cluster, masters, topic, count, rate, size):
-            failures += sent.code != 0
-            if json:
-                print_json(asdict(sent))
-                continue
-            where = f"{sent.group:<9} {sent.node:<16} q{sent.queue}"
-            result = sent.code_name if sent.error is None else f"NO ANSWER ({sent.error})"
-            offset = f"offset {sent.offset}" if sent.offset is not None else ""
-            out().print(f"{sent.key} {where} {result:<22} {offset:<12} {sent.millis:7.1f} ms")
+    failures = sent_count = 0
+    for sent in lab().produce(name, topic, count, rate, to, size):
+        sent_count += 1
+        failures += sent.code != 0
+        if json:
+            print_json(asdict(sent))
+            continue
+        where = f"{sent.group:<9} {sent.node:<16} q{sent.queue}"
+        result = sent.code_name if sent.error is None else f"NO ANSWER ({sent.error})"
+        offset = f"offset {sent.offset}" if sent.offset is not None else ""
+        out().print(f"{sent.key} {where} {result:<22} {offset:<12} {sent.millis:7.1f} ms", markup=False)
     if not json:
-        err().print(f"{count - failures} of {count} answered SUCCESS.")
+        say(f"{sent_count - failures} of {sent_count} answered SUCCESS.")
 
 
 @app.command()
@@ -67,34 +51,22 @@ def consume(
     json: Json = False,
 ) -> None:
     """Read every message of a topic back, from each group's master (or a slave)."""
-    from rmqlab.live.clientops import Refused
-    from rmqlab.live.clientops import consume as read_all
+    from rmqlab.api import Refused, Skipped
 
-    cluster, observer = _session(name)
-    with observer:
-        roles = observer.roles()
-        groups = [group] if group else list(cluster.groups)
-        replicas = {}
-        for g in groups:
-            state = roles.get(g)
-            if state is None:
-                candidates = []
-            else:
-                candidates = list(state.slaves) if from_slave else [state.master] if state.master else []
-            if candidates:
-                replicas[g] = candidates[0]
-            else:
-                err().print(f"{g}: no {'slave' if from_slave else 'master'} registered right now; skipped.")
-        count = 0
-        for read in read_all(observer.client, cluster, replicas, topic):
-            if isinstance(read, Refused):
-                line = f"{read.node} refused {read.group} q{read.queue}: code {read.code} {read.remark}"
-                err().print(line, markup=False)
-                continue
+    count, sources = 0, {}
+    for item in lab().consume(name, topic, from_slave, group):
+        if isinstance(item, Skipped):
+            say(f"{item.group}: no {item.wanted} registered right now; skipped.")
+        elif isinstance(item, Refused):
+            say(f"{item.node} refused {item.group} q{item.queue}: code {item.code} {item.remark}")
+        else:
             count += 1
+            sources[item.group] = item.node
             if json:
-                print_json({**asdict(read), "body": read.body.decode(errors="replace")})
+                print_json({**asdict(item), "body": item.body.decode(errors="replace")})
             else:
-                out().print(f"{read.group:<9} {read.node:<16} q{read.queue} offset {read.offset:<6} {read.key}")
+                out().print(f"{item.group:<9} {item.node:<16} q{item.queue} offset {item.offset:<6} {item.key}",
+                            markup=False)
     if not json:
-        err().print(f"{count} messages read from {', '.join(f'{g}@{n}' for g, n in replicas.items()) or 'nowhere'}.")
+        where = ", ".join(f"{g}@{n}" for g, n in sorted(sources.items())) or "nowhere"
+        say(f"{count} messages read from {where}.")

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Optional
 
 import typer
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_NAME, DEFAULT_VERSION_TEXT, Groups, Json, ModeOpt, Name, Version
-from rmqlab.cli.output import err, out, print_json
+from rmqlab.cli.options import (
+    DEFAULT_MODE,
+    DEFAULT_NAME,
+    DEFAULT_VERSION_TEXT,
+    Groups,
+    Json,
+    LongName,
+    ModeOpt,
+    Name,
+    Version,
+    lab,
+)
+from rmqlab.cli.output import ProgressLine, err, out, print_json, say, show_event
 
 
 @app.command()
@@ -19,34 +29,32 @@ def up(
     groups: Groups = None,
     name: Name = DEFAULT_NAME,
     image: Annotated[Optional[str], typer.Option("--image", help="Image to run (default: official or built).")] = None,
-    dashboard: Annotated[bool, typer.Option("--dashboard", help="Also run the RocketMQ dashboard.")] = False,
+    port_base: Annotated[Optional[int], typer.Option(
+        "--port-base", help="First 127.0.0.1 port to publish (default: derived from the name).")] = None,
+    subnet: Annotated[Optional[str], typer.Option(
+        "--subnet", help="The cluster network, a /24 or larger (default: derived from the name).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for readiness.")] = 240.0,
 ) -> None:
     """Start a layout and wait until every broker is registered with its expected role."""
-    from rmqlab.cli.progress import ReadyProgress
-    from rmqlab.runtime.lifecycle import start_cluster
-    from rmqlab.runtime.ready import wait_until_ready
-    from rmqlab.topology.layouts import parse_mode
-    from rmqlab.topology.model import ClusterSpec
+    from rmqlab.api import ClusterSpec, parse_mode
 
-    spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, dashboard=dashboard)
-    began = time.monotonic()
-    started = start_cluster(spec, image, lambda line: err().print(line))
-    with ReadyProgress(started.cluster) as progress:
-        wait_until_ready(started.cluster, timeout, progress.on_progress, progress.on_waiting)
-    took = time.monotonic() - began
-    err().print(f"[bold green]Ready[/] in {took:.1f} s: {spec.mode.value} cluster '{name}' (RocketMQ {version}).")
+    spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, port_base=port_base,
+                       subnet=subnet)
+    with ProgressLine():
+        started = lab().up(spec, image, timeout, on_event=show_event)
+    err().print(f"[bold green]Ready[/] in {started.seconds:.1f} s: {spec.mode.value} cluster '{name}' "
+                f"(RocketMQ {version}).")
     _show_next_steps(started.cluster)
 
 
 def _show_next_steps(cluster) -> None:
     victim = cluster.groups[0] + "-master"
     flag = "" if cluster.name == DEFAULT_NAME else f" --name {cluster.name}"
-    err().print("Next:")
-    err().print(f"  rmqlab status{flag}              who is master now")
-    err().print(f"  rmqlab admin{flag} clusterList   RocketMQ's own view")
-    err().print(f"  rmqlab kill{flag} {victim}   then watch with rmqlab status --watch")
-    err().print(f"  rmqlab down{flag}                remove it (data kept unless --volumes)")
+    say("Next:")
+    say(f"  rmqlab status{flag}              who is master now")
+    say(f"  rmqlab admin{flag} clusterList   RocketMQ's own view")
+    say(f"  rmqlab kill{flag} {victim}   then watch with rmqlab status --watch")
+    say(f"  rmqlab down{flag}                remove it (data kept unless --volumes)")
 
 
 @app.command()
@@ -54,32 +62,21 @@ def down(
     name: Name = DEFAULT_NAME,
     volumes: Annotated[bool, typer.Option("--volumes", help="Also delete the brokers' stored data.")] = False,
 ) -> None:
-    """Remove a cluster's containers and network (its data volumes only with --volumes)."""
-    from rmqlab.runtime.lifecycle import down as remove
-
-    removed = remove(name, volumes)
+    """Remove a cluster's containers and network (its data volumes and folder only with --volumes)."""
+    removed = lab().down(name, volumes)
     kept = "" if volumes else " (data volumes kept; --volumes deletes them)"
-    err().print(
-        f"Removed {removed.containers} containers, {removed.networks} network, {removed.volumes} volumes{kept}."
-    )
+    say(f"Removed {removed.containers} containers, {removed.networks} network, {removed.volumes} volumes{kept}.")
 
 
 @app.command("list")
 def list_clusters(json: Json = False) -> None:
     """The clusters on this machine."""
-    from rmqlab.runtime.containers import known_clusters
-    from rmqlab.topology.specio import spec_from_json
-
-    rows = []
-    for cluster, spec_json in sorted(known_clusters().items()):
-        spec = spec_from_json(spec_json) if spec_json else None
-        mode, version = (spec.mode.value, spec.version) if spec else ("?", "?")
-        rows.append({"name": cluster, "mode": mode, "version": version})
+    rows = lab().clusters()
     if json:
-        print_json(rows)
+        print_json([{"name": r.name, "mode": r.mode, "version": r.version} for r in rows])
         return
     for row in rows:
-        out().print(f"{row['name']}\t{row['mode']}\t{row['version']}")
+        out().print(f"{row.name}\t{row.mode}\t{row.version}", markup=False)
 
 
 @app.command()
@@ -91,18 +88,19 @@ def status(
 ) -> None:
     """Machines, nodes, container states and live roles from the name servers."""
     from rmqlab.cli.status_view import status_table, watch_status
-    from rmqlab.runtime.lifecycle import load_cluster
-    from rmqlab.runtime.status import cluster_status
 
-    cluster = load_cluster(name)
     if watch:
-        watch_status(cluster, interval, json)
+        if not 0.05 <= interval <= 3600:
+            from rmqlab.api import BadInput
+
+            raise BadInput(f"--interval must be between 0.05 and 3600 seconds, not {interval}.")
+        watch_status(lab().watch(name, interval), json)
         return
-    data = cluster_status(cluster)
+    snapshot = lab().status(name)
     if json:
-        print_json(data)
+        print_json(snapshot.to_dict())
     else:
-        out().print(status_table(data))
+        out().print(status_table(snapshot))
 
 
 @app.command()
@@ -116,24 +114,20 @@ def logs(
     ] = None,
 ) -> None:
     """A node's container output, or one of its RocketMQ log files."""
-    from rmqlab.runtime.lifecycle import load_cluster
-    from rmqlab.runtime.tools import stream_logs
-
-    raise typer.Exit(stream_logs(load_cluster(name), node, follow, tail, file))
+    raise typer.Exit(lab().logs(name, node, follow, tail, file))
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                               "allow_interspersed_args": False})
 def admin(
     ctx: typer.Context,
-    name: Name = DEFAULT_NAME,
+    name: LongName = DEFAULT_NAME,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds mqadmin may take.")] = 120.0,
 ) -> None:
-    """Run RocketMQ's mqadmin inside the cluster, e.g. `rmqlab admin clusterList`."""
-    from rmqlab.errors import BadInput
-    from rmqlab.runtime.lifecycle import load_cluster
-    from rmqlab.runtime.tools import run_mqadmin
+    """Run RocketMQ's mqadmin inside the cluster, e.g. `rmqlab admin clusterList`.
 
-    if not ctx.args:
-        raise BadInput("Give mqadmin a command.", hint="For example: rmqlab admin clusterList")
-    code, output = run_mqadmin(load_cluster(name), list(ctx.args))
+    Everything after the mqadmin command is passed to mqadmin unchanged (`-n` included); rmqlab's own
+    options (--name, --timeout) go before it."""
+    code, output = lab().admin(name, list(ctx.args), timeout)
     typer.echo(output, nl=False)
     raise typer.Exit(code)

@@ -1,91 +1,59 @@
-"""kill, stop, start, restart, pause, unpause, isolate, heal."""
+"""One command per entry of the fault table (kill, stop, start, restart, pause, unpause, isolate, heal, …).
+
+The commands are made from rmqlab.faults.FAULTS, so a new entry there is a new command here."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 import typer
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_NAME, Name
+from rmqlab.cli.options import DEFAULT_NAME, Name, lab
 from rmqlab.cli.output import out
 
-Target = Annotated[
-    str, typer.Argument(help="A node (broker-a-n1), a machine (machine-a), or broker-a-master / broker-a-slave.")
-]
+TARGET_HELP = "A node (broker-a-n1), a machine (machine-a), or broker-a-master / broker-a-slave."
 
 
-def _injector(name: str):
-    from rmqlab.live.observe import Observer
-    from rmqlab.runtime.audit import AuditLog
-    from rmqlab.runtime.faults import FaultInjector
-    from rmqlab.runtime.lifecycle import load_cluster
-    from rmqlab.runtime.workdir import FAULT_LOG, cluster_dir
+def fault_command(kind):
+    """A typer command for one FaultKind: TARGET (unless it acts on the whole cluster), --name, its options."""
 
-    cluster = load_cluster(name)
+    def command(**params) -> None:
+        name = params.pop("name")
+        target = params.pop("target", None)
+        result = lab().fault(name, kind.name, target, **params)
+        for line in result.lines():
+            out().print(line, markup=False)
+        if not result.done and not result.unchanged:
+            out().print("Nothing to do.")
 
-    def roles():
-        with Observer(cluster) as observer:
-            return observer.roles()
-
-    return FaultInjector(cluster, roles, AuditLog(cluster_dir(name) / FAULT_LOG))
-
-
-def _show(result) -> None:
-    for line in result.lines():
-        out().print(line)
-
-
-@app.command()
-def kill(
-    target: Target,
-    name: Name = DEFAULT_NAME,
-    signal: Annotated[str, typer.Option("--signal", "-s", help="KILL (kill -9) or TERM.")] = "KILL",
-) -> None:
-    """Kill a node or a whole machine (default kill -9)."""
-    _show(_injector(name).kill(target, signal))
+    parameters = []
+    if kind.takes_target:
+        parameters.append(inspect.Parameter("target", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                            annotation=Annotated[str, typer.Argument(help=TARGET_HELP)]))
+    parameters.append(inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=DEFAULT_NAME,
+                                        annotation=Name))
+    for option in kind.options:
+        flags = [option.flag] + ([option.short] if option.short else [])
+        parameters.append(inspect.Parameter(option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                            default=option.default,
+                                            annotation=Annotated[str, typer.Option(*flags, help=option.help)]))
+    command.__signature__ = inspect.Signature(parameters)
+    command.__name__ = kind.name.replace("-", "_")
+    command.__doc__ = kind.summary
+    return command
 
 
-@app.command()
-def stop(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Stop gracefully (SIGTERM; SIGKILL only after 30 s)."""
-    _show(_injector(name).stop(target))
+def register(target_app: typer.Typer, kinds) -> None:
+    for kind in kinds:
+        target_app.command(kind.name)(fault_command(kind))
 
 
-@app.command()
-def start(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Start a stopped node or machine (a machine's holder before its nodes)."""
-    _show(_injector(name).start(target))
+def _register_table() -> None:
+    from rmqlab.api import FAULTS
+
+    register(app, FAULTS.values())
 
 
-@app.command()
-def restart(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Stop then start."""
-    _show(_injector(name).restart(target))
-
-
-@app.command()
-def pause(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Freeze a node or machine (a 'zombie': sockets stay open, nothing answers)."""
-    _show(_injector(name).pause(target))
-
-
-@app.command()
-def unpause(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Thaw a paused node or machine."""
-    _show(_injector(name).unpause(target))
-
-
-@app.command()
-def isolate(target: Target, name: Name = DEFAULT_NAME) -> None:
-    """Cut a machine off the cluster network in both directions."""
-    _show(_injector(name).isolate(target))
-
-
-@app.command()
-def heal(name: Name = DEFAULT_NAME) -> None:
-    """Undo every pause and isolation of the cluster."""
-    result = _injector(name).heal()
-    _show(result)
-    if not result.done:
-        out().print("Nothing was paused or isolated.")
+_register_table()

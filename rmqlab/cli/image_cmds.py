@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_VERSION_TEXT, Version
-from rmqlab.cli.output import err, out
+from rmqlab.cli.options import DEFAULT_VERSION_TEXT, Version, lab
+from rmqlab.cli.output import out, say, show_event
 
 image_app = typer.Typer(help="Build the RocketMQ image rmqlab runs where apache/rocketmq is not pullable.",
                         no_args_is_help=True)
@@ -24,9 +24,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if this content was built before.")] = False,
 ) -> None:
     """Assemble RocketMQ from Maven Central jars into an image tagged by the hash of its inputs."""
-    from rmqlab.image import build_image
-
-    built = build_image(version, base, progress=lambda line: err().print(line, markup=False), force=force)
+    built = lab().build_image(version, base, force, on_event=show_event)
     how = "reused (same content hash)" if built.reused else f"built in {built.seconds:.1f} s"
-    out().print(built.tag)
-    err().print(f"{built.version_tag} -> {built.tag}: {how}, on {built.base}")
+    out().print(built.tag, markup=False)
+    say(f"{built.version_tag} -> {built.tag}: {how}, on {built.base}")

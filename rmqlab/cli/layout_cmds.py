@@ -6,36 +6,23 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from rmqlab.cli import app
-from rmqlab.cli.options import (
-    DEFAULT_MODE,
-    DEFAULT_NAME,
-    DEFAULT_VERSION_TEXT,
-    Groups,
-    Json,
-    ModeOpt,
-    Version,
-)
-from rmqlab.cli.output import err, out, print_json
+from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_NAME, DEFAULT_VERSION_TEXT, Groups, Json, ModeOpt, Version, lab
+from rmqlab.cli.output import err, out, print_json, say
 
 
 @app.command()
 def modes(json: Json = False) -> None:
     """List the layouts, with their machines and nodes."""
-    from rmqlab.topology.layouts import MODES, ClusterSpec, build_cluster
-
-    rows = []
-    for mode, info in MODES.items():
-        cluster = build_cluster(ClusterSpec(mode=mode))
-        machines = {m.name: [n.name for n in cluster.nodes_on(m.letter)] for m in cluster.machines}
-        rows.append({"mode": mode.value, "summary": info.summary, "machines": machines})
+    rows = lab().modes()
     if json:
-        print_json(rows)
+        print_json([{"mode": r.mode, "summary": r.summary, "machines": r.machines} for r in rows])
         return
     for row in rows:
-        out().print(f"[bold]{row['mode']}[/]  {row['summary']}")
-        for machine, nodes in row["machines"].items():
+        out().print(f"[bold]{row.mode}[/]  {row.summary}")
+        for machine, nodes in row.machines.items():
             out().print(f"    {machine}: {', '.join(nodes)}")
 
 
@@ -52,22 +39,22 @@ def render(
     image: Annotated[Optional[str], typer.Option("--image", help="Image for every container.")] = None,
 ) -> None:
     """Write docker-compose.yaml and configs/<machine>/<node>.properties for a layout."""
-    from rmqlab.lint.cluster import lint_cluster
-    from rmqlab.render.files import render_cluster_files, write_files
-    from rmqlab.render.presets import default_image_reference
-    from rmqlab.topology.layouts import ClusterSpec, build_cluster, parse_mode
+    from rmqlab.api import BadInput, ClusterSpec, parse_mode
 
-    host_list = tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else ()
+    host_list = ()
+    if hosts is not None:
+        host_list = tuple(h.strip() for h in hosts.split(","))
+        if not any(host_list) or not all(host_list):
+            raise BadInput(f"--hosts {hosts!r} names an empty host.",
+                           hint="Give comma-separated addresses, e.g. --hosts 10.0.0.1,10.0.0.2.")
     spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list)
-    cluster = build_cluster(spec)
-    report = lint_cluster(cluster)
-    files = render_cluster_files(cluster, image or default_image_reference(version))
-    for path in write_files(out_dir, files):
-        out().print(str(path))
-    _show_lint_summary(report)
-    if cluster.on_real_hosts:
-        _show_host_commands(cluster, out_dir)
-    if report.errors:
+    rendered = lab().render(spec, out_dir, image)
+    for path in rendered.written:
+        out().print(str(path), markup=False)
+    _show_lint_summary(rendered.lint)
+    if rendered.cluster.on_real_hosts:
+        _show_host_commands(rendered.cluster, out_dir)
+    if rendered.lint.errors:
         raise typer.Exit(1)
 
 
@@ -76,18 +63,17 @@ def _show_lint_summary(report) -> None:
 
     if report.findings:
         show_findings(report)
-    err().print(f"lint: {len(report.errors)} errors, {len(report.warnings)} warnings")
+    say(f"lint: {len(report.errors)} errors, {len(report.warnings)} warnings")
 
 
 def _show_host_commands(cluster, out_dir: Path) -> None:
-    from rmqlab.render.compose import config_path
-    from rmqlab.topology.model import BrokerNode
+    from rmqlab.api import BrokerNode, config_path
 
-    err().print("On each host, start the name server first, then the brokers:")
+    say("On each host, start the name server first, then the brokers:")
     for node in cluster.nodes:
         launcher = "mqbroker" if isinstance(node, BrokerNode) else "mqnamesrv"
         ip = cluster.machine(node.machine).ip
-        err().print(f"  {ip}: {launcher} -c {out_dir / config_path(cluster, node)}")
+        say(f"  {ip}: {launcher} -c {out_dir / config_path(cluster, node)}")
 
 
 @app.command()
@@ -105,19 +91,13 @@ def lint(
 ) -> None:
     """Check broker/namesrv property files for the mistakes that stop or break a cluster."""
     from rmqlab.cli.lint_view import show_findings
-    from rmqlab.lint import lint_hosts
-    from rmqlab.lint.collect import collect_hosts
-    from rmqlab.topology.versions import parse_version
 
-    parse_version(version)
-    hosts = collect_hosts(paths or [], host or [], memory or [], heap or [])
-    report = lint_hosts(hosts, version)
+    report = lab().lint(paths or [], host or [], version, memory or [], heap or [])
     if json:
         print_json(report.to_dict())
     else:
         show_findings(report)
         err().print(
-            f"{report.files} files on {len(hosts)} host(s), RocketMQ {version}: "
-            f"{len(report.errors)} errors, {len(report.warnings)} warnings"
-        )
+            f"{report.files} files on {report.hosts} host(s), RocketMQ {escape(version)}: "
+            f"{len(report.errors)} errors, {len(report.warnings)} warnings", markup=True)
     raise typer.Exit(report.exit_code)

@@ -6,14 +6,25 @@ from typing import Annotated, Optional
 
 import typer
 
-from rmqlab.topology import naming
-from rmqlab.topology.versions import DEFAULT_VERSION
+from rmqlab.api import DEFAULT_CLUSTER, DEFAULT_VERSION
 
 CLUSTER_ENV = "RMQLAB_CLUSTER"
 
+
+def _valid_name(value: str) -> str:
+    """The one rule for cluster names, for --name and for RMQLAB_CLUSTER alike."""
+    from rmqlab.api import validate_cluster_name
+
+    return validate_cluster_name(value)
+
+
+_NAME_HELP = "Cluster name (several can run side by side)."
 Name = Annotated[
-    str,
-    typer.Option("--name", "-n", envvar=CLUSTER_ENV, help="Cluster name (several can run side by side)."),
+    str, typer.Option("--name", "-n", envvar=CLUSTER_ENV, callback=_valid_name, help=_NAME_HELP),
+]
+# For commands that pass their remaining arguments through (admin): no short form to steal `-n`.
+LongName = Annotated[
+    str, typer.Option("--name", envvar=CLUSTER_ENV, callback=_valid_name, help=_NAME_HELP),
 ]
 ModeOpt = Annotated[
     str, typer.Option("--mode", "-m", help="Layout: 2m2s-sync, 2m2s-async, dledger or controller.")
@@ -22,6 +33,24 @@ Version = Annotated[str, typer.Option("--version", "-v", help="RocketMQ version.
 Groups = Annotated[Optional[int], typer.Option("--groups", "-g", help="Broker groups (default per mode).")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
-DEFAULT_NAME = naming.DEFAULT_CLUSTER
+DEFAULT_NAME = DEFAULT_CLUSTER
 DEFAULT_MODE = "2m2s-sync"
 DEFAULT_VERSION_TEXT = DEFAULT_VERSION
+
+
+def lab():
+    """The Lab every command uses; tests put one on a fake provider here."""
+    from rmqlab.api import Lab
+
+    global _LAB
+    if _LAB is None:
+        _LAB = Lab()
+    return _LAB
+
+
+def use_lab(value) -> None:
+    global _LAB
+    _LAB = value
+
+
+_LAB = None

@@ -70,7 +70,7 @@ def build_image(
 def _build_locked(version: str, base: str, say: Callable[[str], None], force: bool, started: float) -> BuiltImage:
     from rmqlab.image import base as bases
     from rmqlab.image import context, jars
-    from rmqlab.image.dockercli import docker, image_id
+    from rmqlab.runtime.docker import docker, image_id
 
     lib = jars.lib_dir(version, say)
     base_ref, base_id = bases.resolve_base(base, say)
@@ -111,7 +111,7 @@ def _prune_contexts(built: Path) -> None:
 
 def _prune_older(version: str, keep: str) -> None:
     """Untag images of `version` built from older contexts; ones a container still uses stay."""
-    from rmqlab.image.dockercli import docker
+    from rmqlab.runtime.docker import docker
 
     listed = docker("image", "ls", REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
     stale = [ref for ref in listed if ref.startswith(f"{REPOSITORY}:{version}-") and ref != keep]
@@ -120,7 +120,8 @@ def _prune_older(version: str, keep: str) -> None:
 
 
 def _docker_build(target: Path, tags: list[str], labels: dict[str, str], say: Callable[[str], None]) -> None:
-    from rmqlab.image.dockercli import DockerFailed, docker_streaming
+    from rmqlab.runtime.docker import docker_streaming
+    from rmqlab.runtime.provider import EngineError
 
     args = ["build", "--force-rm"]
     for tag in tags:
@@ -136,14 +137,14 @@ def _docker_build(target: Path, tags: list[str], labels: dict[str, str], say: Ca
 
         try:
             docker_streaming(*args, str(target), progress=forward, timeout=3600)
-        except DockerFailed as failed:
-            raise RmqlabError(f"docker build of {tags[0]} failed:\n{failed.stderr}",
+        except EngineError as failed:
+            raise RmqlabError(f"docker build of {tags[0]} failed:\n{failed.stderr_tail}",
                               hint=f"The full build log is in {log}.") from None
 
 
 def image_exists(reference: str) -> bool:
     """Whether the local engine has `reference` (a tag or an image ID)."""
-    from rmqlab.image.dockercli import image_id
+    from rmqlab.runtime.docker import image_id
 
     return image_id(reference) is not None
 
@@ -151,7 +152,7 @@ def image_exists(reference: str) -> bool:
 def find_image(version: str = DEFAULT_VERSION) -> str | None:
     """The local rmqlab image of `version`: rmqlab/rocketmq:<version> if present, else the newest
     image labelled for that version (by its hash tag), else None. Never builds or pulls."""
-    from rmqlab.image.dockercli import docker
+    from rmqlab.runtime.docker import docker
 
     parse_version(version)
     version_tag = f"{REPOSITORY}:{version}"

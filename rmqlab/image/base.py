@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import select
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from rmqlab.errors import RmqlabError
 from rmqlab.image import aptsources
-from rmqlab.image.dockercli import docker, docker_streaming, image_id
+from rmqlab.runtime.docker import docker, docker_streaming, image_id, pull_image
 
 TEMURIN = "eclipse-temurin:17-jre"
 # Local images that already are a JRE/JDK 17 (checked before any network access).
@@ -36,8 +35,6 @@ ROOTFS_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Trimmed from the root file system before import: nothing at run time reads these.
 TRIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "usr/share/lintian",
         "var/lib/apt/lists", "var/cache/apt", "var/cache/debconf/templates.dat-old", "var/log")
-PULL_FIRST_OUTPUT_S = 20  # a pull that says nothing for this long is not going to work
-PULL_TOTAL_S = 900
 
 
 def recipe(arch: str) -> dict:
@@ -77,33 +74,7 @@ def resolve_base(base: str, progress: Callable[[str], None]) -> tuple[str, str]:
 
 
 def _pull(reference: str, progress: Callable[[str], None]) -> str | None:
-    """Pull `reference`; None when the registry cannot be reached. Never hangs: a pull that prints
-    nothing within PULL_FIRST_OUTPUT_S is abandoned, and any pull within PULL_TOTAL_S."""
-    if shutil.which("docker") is None:
-        return None
-    proc = subprocess.Popen(["docker", "pull", reference], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    started = time.monotonic()
-    output = b""
-    try:
-        assert proc.stdout is not None
-        while proc.poll() is None:
-            limit = PULL_TOTAL_S if output else PULL_FIRST_OUTPUT_S
-            if time.monotonic() - started > limit:
-                proc.kill()
-                return None
-            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-            if ready:
-                output += os.read(proc.stdout.fileno(), 4096)
-        output += proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-    if proc.returncode != 0:
-        return None
-    progress(f"Pulled {reference}")
-    return image_id(reference)
+    return pull_image(reference, progress)
 
 
 def _arch() -> str:

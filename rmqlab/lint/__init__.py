@@ -42,6 +42,7 @@ class LintReport:
     version: str
     findings: tuple[Finding, ...]
     files: int
+    hosts: int = 0
 
     @property
     def errors(self) -> list[Finding]:
@@ -72,7 +73,7 @@ def lint_hosts(hosts: list[Host], version: str) -> LintReport:
     ctx = Context(version=version, hosts=hosts, brokers=brokers, namesrvs=namesrvs)
     findings = [f for rule in RULES for f in rule(ctx)]
     findings.sort(key=lambda f: (f.severity != ERROR, f.host, f.rule))
-    return LintReport(version, tuple(findings), sum(len(h.files) for h in hosts))
+    return LintReport(version, tuple(findings), sum(len(h.files) for h in hosts), len(hosts))
 
 
 def _with_addresses(host: Host, version: str) -> Host:

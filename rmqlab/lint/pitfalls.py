@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rmqlab.errors import BadInput
+from rmqlab.topology.model import STORE_MOUNT as STORE
 
 NAMESRV = "127.0.0.1:9876"  # nothing listens there: these brokers fail long before they register
 
@@ -62,7 +63,6 @@ class Pitfall:
     machine_memory_mb: int | None = None
 
 
-STORE = "/home/rocketmq/store"
 PITFALLS = {
     p.name: p
     for p in (

@@ -5,13 +5,14 @@ Talks to the cluster through its published 127.0.0.1 ports; no Docker involved.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rmqlab.errors import RmqlabError
+from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.live.roles import GroupRoles
-from rmqlab.remoting import RemotingClient, RemotingError
+from rmqlab.remoting import Message, RemotingClient, RemotingError, ResponseCode
 from rmqlab.topology.model import Cluster
 
 DEFAULT_TOPIC = "rmqlab-demo"
@@ -55,7 +56,53 @@ class Refused:
     remark: str
 
 
-QUIET_PULL_CODES = {19, 20, 21}  # nothing (more) to read: not worth a line
+class PullRefused(Exception):
+    """A replica answered a pull with something other than messages or "nothing new"."""
+
+    def __init__(self, code: int, remark: str | None):
+        super().__init__(f"pull refused with code {code}")
+        self.code = code
+        self.remark = (remark or "").splitlines()[0] if remark else ""
+
+
+class QueueReader:
+    """The one pull loop: everything in one queue from `offset`, page by page, remembering where it got.
+
+    It follows PULL_OFFSET_MOVED to the offset the broker names, stops at "nothing new" (PULL_NOT_FOUND,
+    and PULL_RETRY_IMMEDIATELY from a 4.x slave), and raises PullRefused for any other answer. A
+    RemotingError (no answer) propagates: a read changes nothing, so the caller may simply record it."""
+
+    def __init__(self, client, addr: str, topic: str, queue: int, offset: int = 0):
+        self.client, self.addr, self.topic, self.queue = client, addr, topic, queue
+        self.offset = offset
+
+    def messages(self, until: int | None = None) -> Iterator[Message]:
+        while until is None or self.offset < until:
+            result = self.client.pull(self.addr, self.topic, self.queue, self.offset)
+            moved = result.next_begin_offset
+            if result.code == ResponseCode.PULL_OFFSET_MOVED and moved is not None and moved != self.offset:
+                self.offset = moved
+                continue
+            if result.code in NOTHING_NEW:
+                return
+            if not result.found:
+                raise PullRefused(result.code, result.remark)
+            yield from result.messages
+            self.offset = moved if moved is not None else self.offset + len(result.messages)
+
+
+NOTHING_NEW = frozenset({ResponseCode.PULL_NOT_FOUND, ResponseCode.PULL_RETRY_IMMEDIATELY})
+
+
+_TOPIC = re.compile(r"[%|a-zA-Z0-9_-]{1,127}")
+
+
+def validate_topic(topic: str) -> str:
+    """RocketMQ's own rule for topic names."""
+    if not _TOPIC.fullmatch(topic or ""):
+        raise BadInput(f"{topic!r} cannot be a topic name.",
+                       hint="Use 1-127 letters, digits, '_', '-', '%' or '|'.")
+    return topic
 
 
 def master_nodes(cluster: Cluster, roles: dict[str, GroupRoles], only: str | None = None) -> dict[str, str]:
@@ -117,18 +164,9 @@ def consume(
         addr = cluster.advertised_addr(cluster.node(node))
         for queue in range(QUEUES_PER_GROUP):
             offset = from_offset if from_offset is not None else client.min_offset(addr, topic, queue)
-            yield from _drain(client, addr, topic, group, node, queue, offset)
-
-
-def _drain(client, addr, topic, group, node, queue, offset) -> Iterator[Read | Refused]:
-    while True:
-        result = client.pull(addr, topic, queue, offset)
-        if not result.found:
-            if result.code not in QUIET_PULL_CODES:
-                yield Refused(group, node, queue, result.code, (result.remark or "").splitlines()[0])
-            return
-        for message in result.messages:
-            yield Read(group, node, queue, message.queue_offset, " ".join(message.keys), message.body)
-        if result.next_begin_offset is None or result.next_begin_offset <= offset:
-            return
-        offset = result.next_begin_offset
+            reader = QueueReader(client, addr, topic, queue, offset)
+            try:
+                for message in reader.messages():
+                    yield Read(group, node, queue, message.queue_offset, " ".join(message.keys), message.body)
+            except PullRefused as refused:
+                yield Refused(group, node, queue, refused.code, refused.remark)

@@ -3,6 +3,7 @@ container addresses), or through the 127.0.0.1 ports rmqlab publishes (Docker De
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 from rmqlab.topology.model import Cluster
@@ -22,12 +23,21 @@ def address_map(cluster: Cluster, host: str = "127.0.0.1"):
 
 
 def reaches_directly(cluster: Cluster, timeout: float = 0.5) -> bool:
-    """Whether this host can dial the containers' own addresses (Linux can; Docker Desktop cannot)."""
-    namesrv = cluster.namesrvs[0]
-    host, port = cluster.advertised_addr(namesrv).rsplit(":", 1)
+    """Whether this host can dial the containers' own addresses (Linux can; Docker Desktop cannot).
+
+    A refused connection proves a route as well as an accepted one. When the first name server is down,
+    the network's gateway answers instead: on Linux it is an address of this very host."""
+    host, port = cluster.advertised_addr(cluster.namesrvs[0]).rsplit(":", 1)
+    gateway = str(ipaddress.IPv4Network(cluster.subnet).network_address + 1) if cluster.subnet else None
+    return _routable(host, int(port), timeout) or (gateway is not None and _routable(gateway, 9, timeout))
+
+
+def _routable(host: str, port: int, timeout: float) -> bool:
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout):
             return True
+    except ConnectionRefusedError:
+        return True
     except OSError:
         return False
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from rmqlab.live.dialing import client_address_map
 from rmqlab.live.roles import GroupRoles, group_roles
-from rmqlab.remoting import RemotingClient
 from rmqlab.remoting.errors import RemotingError
 from rmqlab.topology.model import Cluster
 
@@ -20,13 +18,14 @@ class NamesrvAnswer:
 
 
 class Observer:
-    """Asks every name server of a cluster (through its 127.0.0.1 ports) who is where."""
+    """Asks the name servers of a cluster who is where, and its brokers how far they are.
 
-    def __init__(self, cluster: Cluster, timeout: float = 1.0, direct: bool = False):
+    `client` is a RemotingClient (or anything with its methods) that knows how to dial the cluster;
+    the observer closes it."""
+
+    def __init__(self, cluster: Cluster, client):
         self.cluster = cluster
-        self.client = RemotingClient(
-            address_map=client_address_map(cluster, direct), timeout=timeout, connect_timeout=timeout
-        )
+        self.client = client
 
     def close(self) -> None:
         self.client.close()

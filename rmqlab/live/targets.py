@@ -19,12 +19,14 @@ ALIAS_ROLES = ("master", "slave")
 @dataclass(frozen=True)
 class Target:
     text: str
-    kind: str  # node | machine
+    kind: str  # node | machine | cluster
     nodes: tuple[str, ...]  # RocketMQ nodes hit by the fault
     machine: str | None = None  # machine service name when the whole machine is the target
     alias_of: str | None = None  # "master of broker-a" when resolved from an alias
 
     def describe(self) -> str:
+        if self.kind == "cluster":
+            return f"cluster {self.text}"
         if self.kind == "machine":
             return f"{self.machine} ({', '.join(self.nodes)})"
         if self.alias_of:

@@ -16,8 +16,6 @@ from rmqlab.topology.model import CONF_DIR, STORE_MOUNT, BrokerNode, Cluster, Ma
 from rmqlab.topology.specio import SPEC_LABEL, spec_to_json
 
 HOLDER_COMMAND = ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]
-DASHBOARD_IMAGE = "apacherocketmq/rocketmq-dashboard:latest"  # not on Maven Central: only this image
-NO_VIP_CHANNEL = "-Dcom.rocketmq.sendMessageWithVIPChannel=false"  # the fast port is not published
 CONFIG_DIR = "configs"
 
 
@@ -31,16 +29,12 @@ def config_path(cluster: Cluster, node: Node, root: str = CONFIG_DIR) -> str:
     return f"{root}/{machine_config_dir(cluster, node.machine)}/{node.name}.properties"
 
 
-def render_compose(
-    cluster: Cluster, image: str, config_root: str = f"./{CONFIG_DIR}", dashboard_image: str = DASHBOARD_IMAGE
-) -> str:
+def render_compose(cluster: Cluster, image: str, config_root: str = f"./{CONFIG_DIR}") -> str:
     services: dict[str, dict] = {}
     for machine in cluster.machines:
         services[machine.name] = _holder(cluster, machine, image)
         for node in cluster.nodes_on(machine.letter):
             services[node.name] = _node_service(cluster, node, image, config_root)
-    if cluster.dashboard:
-        services["dashboard"] = _dashboard(cluster, dashboard_image)
     document = {
         "name": naming.compose_project(cluster.name),
         "services": services,
@@ -122,17 +116,6 @@ def _node_service(cluster: Cluster, node: Node, image: str, config_root: str) ->
         "environment": {"JAVA_OPT_EXT": node.heap.java_opts, "NAMESRV_ADDR": cluster.namesrv_addr},
         "volumes": volumes,
         "labels": labels,
-    }
-
-
-def _dashboard(cluster: Cluster, image: str) -> dict:
-    port = next(p for p in cluster.published if p.purpose == "dashboard")
-    return {
-        "image": image,
-        "environment": {"JAVA_OPTS": f"-Drocketmq.namesrv.addr={cluster.namesrv_addr} {NO_VIP_CHANNEL}"},
-        "networks": ["cluster"],
-        "ports": [f"127.0.0.1:{port.host_port}:{port.container_port}"],
-        "labels": _labels(cluster, "dashboard", "", "dashboard"),
     }
 
 

@@ -39,3 +39,27 @@ def write_files(out_dir: Path, files: dict[str, str]) -> list[Path]:
         path.write_text(text)
         written.append(path)
     return written
+
+
+def check_out_dir(out_dir: Path, files: dict[str, str]) -> None:
+    """Refuse, before writing anything, a folder that is a file, a file where a folder must go, or a place
+    this user cannot write."""
+    import os
+
+    from rmqlab.errors import BadInput
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInput(f"--out {out_dir} is a file, not a folder.", hint="Name a new or existing folder.")
+    for relative in files:
+        for parent in [out_dir / relative, *(out_dir / relative).parents]:
+            if parent == out_dir or out_dir not in parent.parents:
+                break
+            wants_dir = parent != out_dir / relative
+            if parent.exists() and parent.is_dir() != wants_dir:
+                kind = "a folder" if parent.is_dir() else "a file"
+                raise BadInput(f"{parent} is {kind} in the way of what render writes.",
+                               hint="Pick an empty --out folder.")
+    existing = next(p for p in [out_dir, *out_dir.parents] if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(f"Cannot write to {out_dir}: {existing} is not a folder this user may write to.",
+                       hint="Pick another --out.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rmqlab.errors import RmqlabError
 from rmqlab.live.observe import Observer
 from rmqlab.live.roles import expected_layout_ready
-from rmqlab.runtime.containers import cluster_containers
+from rmqlab.runtime.provider import ContainerState, EngineError, Provider
 from rmqlab.topology.model import Cluster
 
 LOG_LINES = 15
@@ -24,6 +24,7 @@ class Progress:
 
 
 def wait_until_ready(
+    provider: Provider,
     cluster: Cluster,
     timeout: float = 180.0,
     on_progress: Callable[[Progress], None] | None = None,
@@ -34,27 +35,27 @@ def wait_until_ready(
     start = time.monotonic()
     reported: dict[str, str] = {}
     waiting: dict[str, str] = {}
-    with Observer(cluster, timeout=1.0) as observer:
+    with Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
         while True:
             elapsed = time.monotonic() - start
-            waiting = _not_ready(cluster, observer, reported, elapsed, on_progress)
+            waiting = _not_ready(provider, cluster, observer, reported, elapsed, on_progress)
             if not waiting:
                 return elapsed
             if on_waiting:
                 on_waiting(waiting)
             if elapsed > timeout:
-                raise _timeout_error(cluster, waiting, timeout)
+                raise _timeout_error(provider, cluster, waiting, timeout)
             time.sleep(poll)
 
 
-def _not_ready(cluster, observer, reported, elapsed, on_progress) -> dict[str, str]:
+def _not_ready(provider, cluster, observer, reported, elapsed, on_progress) -> dict[str, str]:
     def report(node: str, state: str) -> None:
         if reported.get(node) != state:
             reported[node] = state
             if on_progress:
                 on_progress(Progress(node, state, elapsed))
 
-    waiting = _dead_containers(cluster)
+    waiting = _dead_containers(provider, cluster)
     views = observer.each_namesrv()
     for view in views:
         if view.roles is None:
@@ -94,45 +95,42 @@ def _replication_not_ready(cluster: Cluster, observer: Observer, roles) -> dict[
     return waiting
 
 
-def _dead_containers(cluster: Cluster) -> dict[str, str]:
-    containers = cluster_containers(cluster.name)
+def _dead_containers(provider: Provider, cluster: Cluster) -> dict[str, str]:
+    containers = provider.containers(cluster.name)
     waiting = {}
     for node in cluster.nodes:
-        container = containers.get(node.name)
-        if container is None:
+        state = containers.get(node.name)
+        if state is None:
             waiting[node.name] = "has no container"
-        elif container.status not in ("running", "created"):
-            container.reload()
-            if container.status != "running":
-                raise _exited_error(node.name, container)
+        elif state.status not in ("running", "created"):
+            raise _exited_error(provider, cluster, node.name, state)
     return waiting
 
 
-def _log_tail(container) -> str:
+def _log_tail(provider: Provider, cluster: Cluster, node: str) -> str:
     try:
-        raw = container.logs(tail=LOG_LINES, stdout=True, stderr=True)
-    except Exception as error:  # noqa: BLE001 - the log is a courtesy; its absence must not hide the cause
+        return provider.logs(cluster.name, node, LOG_LINES).rstrip()
+    except EngineError as error:  # the log is a courtesy; its absence must not hide the cause
         return f"(no logs: {error})"
-    return raw.decode(errors="replace").rstrip()
 
 
-def _exited_error(node: str, container) -> RmqlabError:
-    code = container.attrs["State"].get("ExitCode")
-    oom = " (killed for memory)" if container.attrs["State"].get("OOMKilled") else ""
+def _exited_error(provider: Provider, cluster: Cluster, node: str, state: ContainerState) -> RmqlabError:
+    oom = " (killed for memory)" if state.oom_killed else ""
     return RmqlabError(
-        f"{node} exited with code {code}{oom} while starting. Last log lines:\n{_log_tail(container)}",
+        f"{node} exited with code {state.exit_code}{oom} while starting. Last log lines:\n"
+        f"{_log_tail(provider, cluster, node)}",
         hint=f"rmqlab logs {node} shows more; the cluster was left as it is for inspection (rmqlab down removes it).",
     )
 
 
-def _timeout_error(cluster: Cluster, waiting: dict[str, str], timeout: float) -> RmqlabError:
-    containers = cluster_containers(cluster.name)
+def _timeout_error(provider: Provider, cluster: Cluster, waiting: dict[str, str], timeout: float) -> RmqlabError:
+    containers = provider.containers(cluster.name)
     node, why = next(iter(waiting.items()))
-    container = containers.get(node)
-    state = container.status if container else "missing"
+    state = containers.get(node)
     others = f" ({len(waiting) - 1} more not ready: {', '.join(list(waiting)[1:])})" if len(waiting) > 1 else ""
-    logs = _log_tail(container) if container else ""
+    logs = _log_tail(provider, cluster, node) if state else ""
     return RmqlabError(
-        f"{node} is not ready after {timeout:.0f} s: {why}; container {state}{others}. Last log lines:\n{logs}",
+        f"{node} is not ready after {timeout:.0f} s: {why}; container {state.status if state else 'missing'}"
+        f"{others}. Last log lines:\n{logs}",
         hint=f"rmqlab logs {node} shows more; the cluster was left running for inspection (rmqlab down removes it).",
     )

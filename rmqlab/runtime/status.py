@@ -1,87 +1,126 @@
-"""What is running right now: containers from Docker, roles from the name servers."""
+"""What is running right now: containers from the provider, roles from the name servers, offsets from
+the brokers. One snapshot type serves `status`, `status --watch`, `status --json` and the dashboard."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import asdict, dataclass, field
+
 from rmqlab.live.observe import Observer
-from rmqlab.runtime.containers import cluster_containers
+from rmqlab.live.roles import GroupRoles
+from rmqlab.runtime.provider import ContainerState, Provider
 from rmqlab.topology import naming
-from rmqlab.topology.model import BrokerNode, Cluster
+from rmqlab.topology.model import BrokerNode, Cluster, Machine, Node
 
 
-def cluster_status(cluster: Cluster, observer: Observer | None = None, offsets: bool = False) -> dict:
-    containers = cluster_containers(cluster.name)
+@dataclass(frozen=True)
+class MachineStatus:
+    name: str
+    ip: str
+    state: str  # running | paused | exited | missing …
+    isolated: bool
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    name: str
+    machine: str
+    kind: str  # broker | namesrv
+    state: str
+    address: str  # what it advertises
+    local: str | None  # the 127.0.0.1 port published for it
+    role: str  # master | slave | not registered (brokers); answers | not answering (name servers)
+    group: str | None = None
+    broker_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupStatus:
+    master: str | None
+    slaves: tuple[str, ...]
+    commitlog_max_offset: int | None = None
+    replication_lag_bytes: dict[str, int | None] | None = None  # slave -> bytes behind; None: not asked
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    cluster: str
+    mode: str
+    version: str
+    machines: tuple[MachineStatus, ...]
+    nodes: tuple[NodeStatus, ...]
+    groups: dict[str, GroupStatus]
+    namesrvs_answering: tuple[str, ...]
+    taken_at: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict:
+        nodes = []
+        for node in self.nodes:
+            entry = {k: v for k, v in asdict(node).items() if k not in ("group", "broker_id")}
+            if node.kind == "broker":
+                entry.update(group=node.group, broker_id=node.broker_id)
+            nodes.append(entry)
+        groups = {}
+        for name, group in self.groups.items():
+            entry = {"master": group.master, "slaves": list(group.slaves)}
+            if group.replication_lag_bytes is not None:
+                entry.update(commitlog_max_offset=group.commitlog_max_offset,
+                             replication_lag_bytes=dict(group.replication_lag_bytes))
+            groups[name] = entry
+        return {
+            "cluster": self.cluster, "mode": self.mode, "version": self.version,
+            "machines": [asdict(m) for m in self.machines], "nodes": nodes, "groups": groups,
+            "namesrvs_answering": list(self.namesrvs_answering),
+        }
+
+
+def cluster_status(provider: Provider, cluster: Cluster, observer: Observer | None = None,
+                   offsets: bool = False) -> ClusterStatus:
+    containers = provider.containers(cluster.name)
     own_observer = observer is None
-    observer = observer or Observer(cluster)
+    observer = observer or Observer(cluster, provider.client(cluster, timeout=1.0))
     try:
         views = observer.each_namesrv()
-        brokers = [b.name for b in cluster.brokers]
-        commitlog = observer.commitlog_offsets(brokers) if offsets else {}
+        commitlog = observer.commitlog_offsets([b.name for b in cluster.brokers]) if offsets else None
     finally:
         if own_observer:
             observer.close()
     roles = next((v.roles for v in views if v.roles is not None), {})
-    answering = {v.namesrv for v in views if v.roles is not None}
+    answering = tuple(sorted(v.namesrv for v in views if v.roles is not None))
     network = naming.network_name(cluster.name)
-    return {
-        "cluster": cluster.name,
-        "mode": cluster.mode.value,
-        "version": cluster.version,
-        "machines": [_machine(cluster, m, containers.get(m.name), network) for m in cluster.machines],
-        "nodes": [_node(cluster, n, containers.get(n.name), roles, answering) for n in cluster.nodes],
-        "groups": {group: _group(state, commitlog) for group, state in sorted(roles.items())},
-        "namesrvs_answering": sorted(answering),
-        "dashboard": _dashboard_url(cluster),
-    }
+    return ClusterStatus(
+        cluster=cluster.name, mode=cluster.mode.value, version=cluster.version,
+        machines=tuple(_machine(m, containers.get(m.name), network) for m in cluster.machines),
+        nodes=tuple(_node(cluster, n, containers.get(n.name), roles, answering) for n in cluster.nodes),
+        groups={group: _group(state, commitlog) for group, state in sorted(roles.items())},
+        namesrvs_answering=answering,
+    )
 
 
-def _group(state, commitlog: dict[str, int | None]) -> dict:
-    entry = {"master": state.master, "slaves": list(state.slaves)}
-    if commitlog:
-        master_offset = commitlog.get(state.master) if state.master else None
-        entry["commitlog_max_offset"] = master_offset
-        entry["replication_lag_bytes"] = {
-            s: (master_offset - commitlog[s]) if master_offset is not None and commitlog.get(s) is not None else None
-            for s in state.slaves
-        }
-    return entry
+def _group(state: GroupRoles, commitlog: dict[str, int | None] | None) -> GroupStatus:
+    if commitlog is None:
+        return GroupStatus(state.master, tuple(state.slaves))
+    master_offset = commitlog.get(state.master) if state.master else None
+    lag = {s: (master_offset - commitlog[s]) if master_offset is not None and commitlog.get(s) is not None else None
+           for s in state.slaves}
+    return GroupStatus(state.master, tuple(state.slaves), master_offset, lag)
 
 
-def _machine(cluster, machine, container, network) -> dict:
+def _machine(machine: Machine, container: ContainerState | None, network: str) -> MachineStatus:
     state = container.status if container else "missing"
-    networks = (container.attrs.get("NetworkSettings", {}).get("Networks") or {}) if container else {}
-    return {
-        "name": machine.name,
-        "ip": machine.ip,
-        "state": state,
-        "isolated": state == "running" and network not in networks,
-    }
+    isolated = container is not None and state == "running" and network not in container.networks
+    return MachineStatus(machine.name, machine.ip, state, isolated)
 
 
-def _node(cluster: Cluster, node, container, roles, answering) -> dict:
+def _node(cluster: Cluster, node: Node, container: ContainerState | None, roles: dict[str, GroupRoles],
+          answering: tuple[str, ...]) -> NodeStatus:
     local = cluster.host_port(node.machine, node.listen_port if isinstance(node, BrokerNode) else node.port)
-    entry = {
-        "name": node.name,
-        "machine": naming.machine_service(node.machine),
-        "kind": "broker" if isinstance(node, BrokerNode) else "namesrv",
-        "state": container.status if container else "missing",
-        "address": cluster.advertised_addr(node),
-        "local": f"127.0.0.1:{local}" if local else None,
-    }
-    if isinstance(node, BrokerNode):
-        state = roles.get(node.group)
-        broker_id = state.broker_ids.get(node.name) if state else None
-        entry.update(group=node.group, broker_id=broker_id, role=_role(broker_id))
-    else:
-        entry.update(role="answers" if node.name in answering else "not answering")
-    return entry
-
-
-def _role(broker_id: int | None) -> str:
-    if broker_id is None:
-        return "not registered"
-    return "master" if broker_id == 0 else "slave"
-
-
-def _dashboard_url(cluster: Cluster) -> str | None:
-    port = cluster.dashboard_host_port()
-    return f"http://127.0.0.1:{port}" if port else None
+    common = dict(name=node.name, machine=naming.machine_service(node.machine),
+                  state=container.status if container else "missing", address=cluster.advertised_addr(node),
+                  local=f"127.0.0.1:{local}" if local else None)
+    if not isinstance(node, BrokerNode):
+        return NodeStatus(kind="namesrv", role="answers" if node.name in answering else "not answering", **common)
+    state = roles.get(node.group)
+    broker_id = state.broker_ids.get(node.name) if state else None
+    role = "not registered" if broker_id is None else "master" if broker_id == 0 else "slave"
+    return NodeStatus(kind="broker", role=role, group=node.group, broker_id=broker_id, **common)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 import zlib
 from dataclasses import dataclass, replace
 
@@ -11,7 +10,6 @@ from rmqlab.errors import BadInput
 from rmqlab.topology import naming
 from rmqlab.topology.model import (
     CONTROLLER_PORT,
-    DASHBOARD_PORT,
     STORE_MOUNT,
     BrokerNode,
     Cluster,
@@ -24,6 +22,7 @@ from rmqlab.topology.model import (
     NamesrvNode,
     PublishedPort,
 )
+from rmqlab.topology.naming import validate_cluster_name
 from rmqlab.topology.versions import DEFAULT_VERSION, parse_version, supports_controller_mode
 
 __all__ = ["ClusterSpec", "MODES", "ModeInfo", "build_cluster", "parse_mode"]
@@ -82,18 +81,6 @@ def parse_mode(text: str) -> Mode:
         raise BadInput(f"Unknown mode '{text}'.", hint=f"Choose one of: {choices}.") from None
 
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
-
-
-def validate_cluster_name(name: str) -> str:
-    if not _NAME_RE.match(name):
-        raise BadInput(
-            f"'{name}' cannot be a cluster name.",
-            hint="Use 1-30 lower-case letters, digits or dashes, starting with a letter or digit.",
-        )
-    return name
-
-
 def default_subnet(name: str) -> str:
     """A /24 per cluster name, so clusters with different names can run side by side."""
     return f"10.213.{zlib.crc32(name.encode()) % 250 + 1}.0/24"
@@ -127,7 +114,6 @@ def build_cluster(spec: ClusterSpec) -> Cluster:
         subnet="" if spec.hosts else (spec.subnet or default_subnet(spec.name)),
         port_base=spec.port_base or default_port_base(spec.name),
         on_real_hosts=bool(spec.hosts),
-        dashboard=spec.dashboard and not spec.hosts,
         spec=spec,
     )
     if spec.hosts:
@@ -298,6 +284,4 @@ def _with_published_ports(cluster: Cluster) -> Cluster:
             for purpose, port in wanted:
                 published.append(PublishedPort(machine.letter, node.name, port, next_port, purpose))
                 next_port += 1
-    if cluster.dashboard:
-        published.append(PublishedPort("", "dashboard", DASHBOARD_PORT, next_port, "dashboard"))
     return replace(cluster, published=tuple(published))

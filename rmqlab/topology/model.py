@@ -13,9 +13,9 @@ from rmqlab.topology.versions import DEFAULT_VERSION
 
 STORE_MOUNT = "/home/rocketmq/store"
 CONF_DIR = "/home/rocketmq/conf"
+LOG_DIR = "/home/rocketmq/logs/rocketmqlogs"  # where RocketMQ writes broker.log, store.log, namesrv.log
 NAMESRV_PORT = 9876
 CONTROLLER_PORT = 9878
-DASHBOARD_PORT = 8080
 
 
 class Mode(str, Enum):
@@ -82,7 +82,6 @@ class ClusterSpec:
     machine_memory_mb: int = DEFAULT_MACHINE_MEMORY_MB
     port_base: int | None = None
     subnet: str | None = None
-    dashboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,6 @@ class Cluster:
     port_base: int
     rocketmq_cluster: str = naming.ROCKETMQ_CLUSTER_NAME
     on_real_hosts: bool = False
-    dashboard: bool = False
     published: tuple[PublishedPort, ...] = field(default=())
     spec: ClusterSpec | None = None
 
@@ -219,6 +217,3 @@ class Cluster:
             (p.host_port for p in self.published if p.machine == machine and p.container_port == container_port),
             None,
         )
-
-    def dashboard_host_port(self) -> int | None:
-        return next((p.host_port for p in self.published if p.purpose == "dashboard"), None)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import string
+
+from rmqlab.errors import BadInput
 
 LABEL_PREFIX = "rmqlab"
 LABEL_CLUSTER = f"{LABEL_PREFIX}.cluster"
@@ -11,7 +14,20 @@ LABEL_MACHINE = f"{LABEL_PREFIX}.machine"
 LABEL_ROLE = f"{LABEL_PREFIX}.role"
 
 DEFAULT_CLUSTER = "rmqlab"
+# Lower-case letters, digits and dashes: what Docker accepts in project, network, volume and container names.
+# 30 characters keep `rmqlab-<name>-broker-a-master-1` well inside every limit.
+_CLUSTER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,29}")
 ROCKETMQ_CLUSTER_NAME = "rocketmq-cluster"
+
+
+def validate_cluster_name(name: object) -> str:
+    """The one rule for cluster names, for every command and for RMQLAB_CLUSTER."""
+    if not isinstance(name, str) or not _CLUSTER_NAME.fullmatch(name):
+        raise BadInput(
+            f"{name!r} cannot be a cluster name.",
+            hint="Use 1-30 lower-case letters, digits or dashes, starting with a letter or digit.",
+        )
+    return name
 
 
 def machine_letter(index: int) -> str:

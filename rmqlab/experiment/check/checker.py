@@ -42,7 +42,8 @@ def check(history: list[Event], meta: RunMeta, *, ignore_below: float = 0.0) -> 
     result = CheckResult(
         mode=meta.mode, scenario=meta.scenario, version=meta.version, topic=meta.topic,
         started_wall=meta.started_wall, duration_seconds=run_end, groups=groups,
-        totals=_totals(queue), lost_keys=_lost_keys(queue), duplicated_keys=_duplicated_keys(queue),
+        totals=_totals(queue, sum(g.queues for g in meta.groups)), lost_keys=_lost_keys(queue),
+        duplicated_keys=_duplicated_keys(queue),
         faults=fault_list, producer_impact=_producer_impact(paired.ops, fault_list),
         final_read=_final_read(queue), anomalies=_anomalies(queue), throughput=_throughput(paired.ops, run_end),
         warnings=paired.warnings + _queue_warnings(queue),
@@ -123,12 +124,14 @@ def _producer_impact(ops: list[Op], fault_list: list[Fault]) -> dict[int, Produc
     return impact
 
 
-def _totals(queue: QueueCheck) -> dict[str, int]:
+def _totals(queue: QueueCheck, queues: int) -> dict[str, int]:
     return {
+        "queues": queues,
         "attempted": queue.attempted, "acknowledged": queue.acknowledged, "failed": queue.failed,
         "unknown": queue.unknown, "acknowledged_lost": len(queue.lost), "duplicated": len(queue.duplicated),
         "recovered": len(queue.recovered), "unexpected": len(queue.unexpected),
         "acknowledged_keys": len(queue.acked), "unknown_keys": queue.unknown_keys,
+        "acknowledged_unchecked": len(queue.unchecked), "final_read_queues": len(queue.final_covered),
         "degraded_acks": sum(sum(c.values()) for c in queue.degraded.values()),
         "failed_but_read": len(queue.failed_but_read), "missing_at_end": len(queue.missing_at_end),
         "divergent_positions": len(queue.divergent),

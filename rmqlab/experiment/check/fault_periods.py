@@ -6,9 +6,7 @@ from dataclasses import dataclass, replace
 
 from rmqlab.experiment.check.history import FAIL, FAULT
 from rmqlab.experiment.check.ops import Op
-
-DISRUPTIVE = ("kill", "stop", "pause", "isolate", "destroy-store")
-UNDOES = {"kill": "start", "stop": "start", "destroy-store": "start", "pause": "unpause", "isolate": "heal"}
+from rmqlab.faults import FAULTS
 
 
 @dataclass(frozen=True)
@@ -25,8 +23,13 @@ class Fault:
     undone_at: float | None = None  # completion of the start/unpause/heal that undid it
 
     @property
+    def kind(self):
+        """Its entry in the fault table (None for an action the table does not know)."""
+        return FAULTS.get(self.action)
+
+    @property
     def disruptive(self) -> bool:
-        return self.action in DISRUPTIVE and self.status != FAIL
+        return self.kind is not None and self.kind.disruptive and self.status != FAIL
 
     @property
     def touches(self) -> frozenset[str]:
@@ -68,10 +71,10 @@ def _fault(index: int, op: Op) -> Fault:
 def _with_undo(fault: Fault, later: list[Fault]) -> Fault:
     if not fault.disruptive:
         return fault
-    undo = UNDOES[fault.action]
+    undo = fault.kind.undo
     for other in later:
-        # A heal without a target heals every partition.
-        everything = undo == "heal" and not other.touches
+        # An undo that takes no target (heal) ends every such fault of the cluster.
+        everything = other.kind is not None and not other.kind.takes_target and not other.touches
         if other.action == undo and other.status != FAIL and (everything or other.touches & fault.touches):
             return replace(fault, undone_at=other.acted_at)
     return fault

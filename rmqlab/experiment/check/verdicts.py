@@ -9,6 +9,7 @@ from rmqlab.experiment.check.fault_periods import Fault
 from rmqlab.experiment.check.masters import Election
 from rmqlab.experiment.check.result import CheckResult, GroupResult, ProducerImpact
 from rmqlab.experiment.report.wording import DEGRADED_MEANING, count, describe, listing, secs, times
+from rmqlab.faults import CUT, DISK_GONE, FROZEN
 
 _ELECTING_MODES = ("dledger", "controller")
 _EXAMPLES = 3
@@ -69,7 +70,7 @@ def _no_new_master(result: CheckResult, group: GroupResult, fault: Fault, electi
     start, until = election.masterless_from, election.masterless_until
     if start is None:
         text = f"the name server kept listing {old} as master of {name} after {describe(fault)}"
-        if fault.action in ("pause", "isolate"):
+        if fault.kind and fault.kind.effect in (FROZEN, CUT):
             text += " (a paused or cut-off broker keeps its connection open; the name server drops it only after " \
                     "about 120 s)"
     elif until is None or until > result.duration_seconds:
@@ -166,14 +167,22 @@ def _data_sentences(result: CheckResult) -> list[str]:
             said.append(f"The final read could not read {node} ({bad} of {bad + reads['ok']} queues: "
                         f"{reads['error']}).")
     lost, acked = totals["acknowledged_lost"], totals["acknowledged_keys"]
+    unchecked, covered = totals.get("acknowledged_unchecked", 0), totals.get("final_read_queues")
+    queues = totals.get("queues")
+    partial = bool(result.final_read) and unchecked > 0
+    if partial:
+        acked -= unchecked
+        said.append(f"The final read covered {covered} of {queues} queues on at least one replica; "
+                    f"{unchecked:,} acknowledged messages sent to the other queues were never read, so whether "
+                    "they survived is not checked.")
     if not result.final_read:
         # Without the final read, "never read" says nothing about what the brokers still hold.
         head = (f"Loss not checked: no final read was recorded, and {lost:,} of {acked:,} acknowledged messages "
                 "were never read by a consumer")
     elif lost:
-        head = f"LOST {lost:,} of {acked:,} acknowledged messages"
+        head = f"LOST {lost:,} of {acked:,} acknowledged messages" + (" in the queues read" if partial else "")
     else:
-        head = f"0 of {acked:,} acknowledged messages were lost"
+        head = f"0 of {acked:,} acknowledged messages were lost" + (" in the queues read" if partial else "")
     unknown, recovered = totals["unknown_keys"], totals["recovered"]
     if unknown == 1:
         head += f"; the one send with unknown outcome {'was stored after all' if recovered else 'was never read'}"
@@ -192,7 +201,7 @@ def _loss_sentence(result: CheckResult, group: GroupResult) -> str:
     )
     text = f"LOST {count(group.lost, 'acknowledged message')} on {group.name}: acknowledged by {ackers}"
     destroyed = {
-        node: f.t for f in result.faults if f.action == "destroy-store" and f.status != "fail"
+        node: f.t for f in result.faults if f.kind and f.kind.effect == DISK_GONE and f.status != "fail"
         for node in group.lost_acked_by if node in f.touches
     }
     for node, t in destroyed.items():

@@ -12,16 +12,6 @@ from rmqlab.experiment.report.timeline import timeline_picture
 from rmqlab.experiment.report.timeline_svg import to_svg
 
 
-def comparison_table(results: list[tuple[RunMeta, CheckResult]]):
-    """A rich Table: one row per metric, one column per run."""
-    from rich.table import Table
-
-    grid = Table("", *(meta.mode for meta, _ in results), title=_title(results), title_justify="left")
-    for label, values in comparison_rows(results):
-        grid.add_row(label, *values)
-    return grid
-
-
 def render_comparison_html(results: list[tuple[RunMeta, CheckResult]]) -> str:
     body = [f"<h1>{escape(_title(results))}</h1>",
             table(["", *(meta.mode for meta, _ in results)], [[label, *values] for label, values in

@@ -4,17 +4,6 @@ from __future__ import annotations
 
 from rmqlab.experiment.check.fault_periods import Fault
 
-_ACTIONS = {
-    "kill": "kill -9 of {}",
-    "stop": "stop of {}",
-    "pause": "pause of {}",
-    "isolate": "isolation of {}",
-    "destroy-store": "destroying the store of {}",
-    "start": "start of {}",
-    "unpause": "unpause of {}",
-    "heal": "heal of {}",
-}
-
 DEGRADED_MEANING = {
     "SLAVE_NOT_AVAILABLE": "stored on the master only",
     "FLUSH_SLAVE_TIMEOUT": "stored on the master; the slave did not confirm in time",
@@ -27,17 +16,20 @@ def fault_target(fault: Fault) -> str:
         return fault.target
     if fault.nodes:
         return ", ".join(fault.nodes)
-    return "every partition" if fault.action == "heal" else "?"
+    return "the whole cluster" if fault.kind is not None and not fault.kind.takes_target else "?"
 
 
 def describe(fault: Fault, at: bool = True) -> str:
-    text = _ACTIONS.get(fault.action, fault.action + " of {}").format(fault_target(fault))
+    target = fault_target(fault)
+    text = fault.kind.say(target) if fault.kind else f"{fault.action} of {target}"
+    if fault.status == "info":
+        text += " (outcome unknown)"
     return f"{text} at {fault.t:.1f} s" if at else text
 
 
 def short(fault: Fault) -> str:
     """Label for a timeline marker."""
-    verb = "kill -9" if fault.action == "kill" else fault.action
+    verb = (fault.kind.marker or fault.kind.name) if fault.kind else fault.action
     return f"{verb} {fault_target(fault)}"
 
 

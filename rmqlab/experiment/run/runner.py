@@ -1,11 +1,10 @@
-"""One experiment, start to finish: fresh cluster, workload + fault schedule -> history, every fault
-undone, final read of every replica, checker, reports. Faults are undone whatever happens."""
+"""One experiment on a ready cluster: workload + fault schedule -> history, every fault undone, final read of
+every replica, checker, reports. Faults are undone whatever happens."""
 
 from __future__ import annotations
 
 import itertools
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -13,29 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.experiment.check.history import (
-    FAIL,
-    FAULT,
-    FINAL_READ,
-    HISTORY_FILE,
-    NEMESIS,
-    OK,
-    HistoryWriter,
-    read_history,
-)
+from rmqlab.experiment.check.history import FINAL_READ, HISTORY_FILE, HistoryWriter, read_history
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
-from rmqlab.experiment.run.scenario import UNDO_OF, FaultStep, Scenario
+from rmqlab.experiment.run.nemesis import Interrupts, Nemesis
+from rmqlab.experiment.run.scenario import Scenario
 from rmqlab.experiment.run.workload import Consumer, Prober, Producer, RoleObserver, RunContext, read_queue
 from rmqlab.live.clientops import QUEUES_PER_GROUP
-from rmqlab.live.dialing import client_address_map, reaches_directly
 from rmqlab.live.observe import Observer
-from rmqlab.remoting import RemotingClient, RemotingError
-from rmqlab.runtime.audit import AuditLog
-from rmqlab.runtime.faults import FaultInjector
-from rmqlab.runtime.lifecycle import down, start_cluster
-from rmqlab.runtime.ready import wait_until_ready
-from rmqlab.runtime.workdir import FAULT_LOG, cluster_dir
-from rmqlab.topology.model import Cluster, ClusterSpec, LayoutRole, Mode
+from rmqlab.remoting import RemotingClient, RemotingError, ResponseCode
+from rmqlab.runtime.injector import FaultInjector
+from rmqlab.runtime.provider import Provider
+from rmqlab.topology.model import Cluster, LayoutRole, Mode
 
 TOPIC = "rmqlab-exp"
 WARMUP_TOPIC = "rmqlab-warmup"
@@ -53,139 +40,20 @@ class RunRequest:
     keep: bool = False
 
 
-@dataclass
-class AppliedFault:
-    step: int
-    action: str
-    target: str  # the concrete node or machine it hit
-    nodes: tuple[str, ...]
-    machine: str | None
-    undone: bool = False
-
-
-class Interrupts:
-    """First Ctrl-C: stop the workload and finish cleanly. Second: skip the rest, still undo faults."""
-
-    def __init__(self, stop: threading.Event):
-        self.stop = stop
-        self.count = 0
-        self.previous = None
-
-    def __enter__(self) -> Interrupts:
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-
-    def _handle(self, signum, frame) -> None:
-        self.count += 1
-        self.stop.set()
-        if self.count > 1:
-            raise KeyboardInterrupt
-
-
-class Nemesis:
-    """Runs the fault schedule through the same injector as the CLI, recording every step."""
-
-    def __init__(self, ctx: RunContext, injector: FaultInjector):
-        self.ctx = ctx
-        self.injector = injector
-        self.applied: dict[int, AppliedFault] = {}
-
-    def apply(self, index: int, step: FaultStep) -> None:
-        if step.action == "undo":
-            self.undo(self.applied.get(step.undo))
-            return
-        try:
-            target = self.injector.resolve(step.target)
-        except RmqlabError as error:
-            self._record_failed(step.action, step.target, str(error))
-            return
-        name = target.machine or target.nodes[0]
-        nodes = target.nodes
-        if step.machine_of and not target.machine:
-            machine = self.ctx.cluster.node(name).machine
-            name = f"machine-{machine}"
-            nodes = tuple(n.name for n in self.ctx.cluster.nodes_on(machine))
-        machine = name if name.startswith("machine-") else None
-        fault = AppliedFault(index, step.action, name, nodes, machine)
-        if self._act(step.action, fault, step.signal):
-            self.applied[index] = fault
-
-    def undo(self, fault: AppliedFault | None, final: bool = False) -> None:
-        if fault is None or fault.undone:
-            return
-        if self._act(UNDO_OF[fault.action], fault):
-            fault.undone = True
-            for other in self.applied.values():  # a start after destroy-store also ends the kill before it
-                if other.nodes == fault.nodes and UNDO_OF[other.action] == UNDO_OF[fault.action]:
-                    other.undone = True
-
-    def undo_all(self, final: bool) -> None:
-        """Undo what is still broken. Before the final read (final=False) a destroyed store stays gone,
-        and so does every other fault on that node: starting it would bring it back empty."""
-        gone = {n for f in self.applied.values() if f.action == "destroy-store" for n in f.nodes}
-        for fault in list(self.applied.values()):
-            if final or not gone & set(fault.nodes):
-                self.undo(fault, final)
-
-    def _act(self, action: str, fault: AppliedFault, signal_name: str = "KILL") -> bool:
-        value = {"action": action, "target": fault.target, "nodes": list(fault.nodes), "machine": fault.machine}
-        op = self.ctx.history.invoke(NEMESIS, FAULT, value)
-        calls = {
-            "kill": lambda: self.injector.kill(fault.target, signal_name),
-            "stop": lambda: self.injector.stop(fault.target),
-            "pause": lambda: self.injector.pause(fault.target),
-            "isolate": lambda: self.injector.isolate(fault.target),
-            "destroy-store": lambda: self.injector.destroy_store(fault.target),
-            "start": lambda: self.injector.start(fault.target),
-            "unpause": lambda: self.injector.unpause(fault.target),
-            "heal": self.injector.heal,
-        }
-        try:
-            result = calls[action]()
-        except Exception as error:  # noqa: BLE001 - a failed fault is recorded, the run goes on
-            self.ctx.history.complete(op, FAIL, error=f"{type(error).__name__}: {error}"[:300])
-            return False
-        self.ctx.history.complete(op, OK, done=result.lines())
-        return True
-
-    def _record_failed(self, action: str, target: str, error: str) -> None:
-        op = self.ctx.history.invoke(NEMESIS, FAULT, {"action": action, "target": target, "nodes": [], "machine": None})
-        self.ctx.history.complete(op, FAIL, error=error[:300])
-
-
-def run_experiment(request: RunRequest, say: Callable[[str], None]):
-    """Returns (run folder, RunMeta, CheckResult)."""
-    spec = ClusterSpec(mode=request.mode, name=f"exp-{request.mode.value}", version=request.version)
-    _remove_quietly(spec.name)
-    say(f"Starting a fresh {request.mode.value} cluster '{spec.name}'…")
-    started = start_cluster(spec, request.image, say)
-    try:
-        wait_until_ready(started.cluster, timeout=240)
-        return _run_on(started.cluster, request, say)
-    finally:
-        if not request.keep:
-            down(spec.name, volumes=True)
-            say(f"Removed cluster {spec.name}.")
-
-
-def _run_on(cluster: Cluster, request: RunRequest, say):
+def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: FaultInjector,
+           say: Callable[[str], None]):
+    """Run the scenario on a ready cluster; (run folder, RunMeta, CheckResult). Faults are undone whatever
+    happens; the cluster itself is the caller's."""
     scenario = request.scenario
-    direct = reaches_directly(cluster)
-    client = RemotingClient(address_map=client_address_map(cluster, direct), timeout=3.0,
-                            send_timeout=scenario.workload.send_timeout)
-    with client, Observer(cluster, timeout=1.0, direct=direct) as observer:
+    direct = provider.direct(cluster)
+    client = provider.client(cluster, timeout=3.0, send_timeout=scenario.workload.send_timeout)
+    with client, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
         masters = _prepare_topics(cluster, client, observer, say)
         run_dir = _new_run_dir(request)
         history = HistoryWriter(run_dir / HISTORY_FILE)
         ctx = RunContext(cluster, client, history, TOPIC, QUEUES_PER_GROUP, scenario.workload)
         meta = _meta(cluster, request, masters, history.started_wall, direct)
         meta.save(run_dir)
-        injector = FaultInjector(cluster, observer.roles, AuditLog(cluster_dir(cluster.name) / FAULT_LOG))
         nemesis = Nemesis(ctx, injector)
         say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {run_dir}")
         with Interrupts(ctx.stop) as interrupts:
@@ -233,7 +101,7 @@ def _settle(ctx: RunContext, nemesis: Nemesis, observer: Observer, say) -> None:
     """Undo what the schedule left broken (not a destroyed store: that disk is gone), then wait until
     every surviving replica is registered again so the final read sees them all."""
     nemesis.undo_all(final=False)
-    gone = {n for f in nemesis.applied.values() if f.action == "destroy-store" for n in f.nodes}
+    gone = nemesis.destroyed()
     expected = {b.name for b in ctx.cluster.brokers} - gone
     # A 2M2S group whose master's disk is gone has no one who could be master; any other group should.
     headless = {b.group for b in ctx.cluster.brokers if b.name in gone and b.role is LayoutRole.MASTER}
@@ -294,7 +162,8 @@ def _serves(cluster: Cluster, client: RemotingClient, masters: dict[str, str], i
             result = client.send(cluster.advertised_addr(cluster.node(node)), WARMUP_TOPIC, 0, b"warm-up")
             return result.code == 0
         result = client.pull(cluster.advertised_addr(cluster.node(item)), TOPIC, 0, 0)
-        return result.code != 17  # a 5.x slave says TOPIC_NOT_EXIST until it has synced the topic config
+        # A 5.x slave says TOPIC_NOT_EXIST until it has copied the topic config from its master.
+        return result.code != ResponseCode.TOPIC_NOT_EXIST
     except RemotingError:
         return False
 
@@ -339,10 +208,3 @@ def _report(run_dir: Path, meta: RunMeta):
     result = check(read_history(run_dir / HISTORY_FILE), meta)
     write_reports(run_dir, meta, result)
     return result
-
-
-def _remove_quietly(name: str) -> None:
-    try:
-        down(name, volumes=True)
-    except RmqlabError:
-        pass

@@ -13,9 +13,8 @@ from pathlib import Path
 import yaml
 
 from rmqlab.errors import BadInput
+from rmqlab.faults import FAULTS, disruptive
 
-ACTIONS = ("kill", "stop", "pause", "isolate", "destroy-store")
-UNDO_OF = {"kill": "start", "stop": "start", "pause": "unpause", "isolate": "heal", "destroy-store": "start"}
 PRESET_DIR = Path(__file__).resolve().parent / "presets"  # also reachable as experiments/ at the top
 
 
@@ -26,7 +25,7 @@ class FaultStep:
     target: str | None = None
     undo: int | None = None  # index (1-based) of the step this one undoes
     machine_of: bool = False
-    signal: str = "KILL"
+    options: dict[str, str] = field(default_factory=dict)  # the fault's own options (kill: signal)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Scenario:
         return {
             "name": self.name,
             "duration": self.duration,
-            "faults": [{k: v for k, v in step.__dict__.items() if v not in (None, False)} for step in self.faults],
+            "faults": [_step_dict(step) for step in self.faults],
         }
 
 
@@ -97,13 +96,25 @@ def scenario_from_dict(data: dict, default_name: str = "custom") -> Scenario:
     return scenario
 
 
+def _step_dict(step: FaultStep) -> dict:
+    fields = {k: v for k, v in step.__dict__.items() if k != "options" and v not in (None, False)}
+    return {**fields, **step.options}
+
+
 def _step(index: int, data: dict) -> FaultStep:
     if not isinstance(data, dict) or "at" not in data or "action" not in data:
         raise BadInput(f"Fault step {index} needs 'at' (seconds) and 'action'.")
-    unknown = set(data) - set(FaultStep.__dataclass_fields__)
+    kind = FAULTS.get(str(data["action"]))
+    option_names = {o.name for o in kind.options} if kind else set()
+    known = set(FaultStep.__dataclass_fields__) - {"options"}
+    unknown = set(data) - known - option_names
     if unknown:
-        raise BadInput(f"Fault step {index} has unknown keys: {', '.join(sorted(unknown))}.")
-    return FaultStep(**data)
+        raise BadInput(f"Fault step {index} has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
+    options = {k: str(v) for k, v in data.items() if k in option_names}
+    try:
+        return FaultStep(**{k: v for k, v in data.items() if k in known}, options=options)
+    except TypeError as error:
+        raise BadInput(f"Fault step {index}: {error}.") from None
 
 
 def _validate(scenario: Scenario) -> None:
@@ -111,8 +122,9 @@ def _validate(scenario: Scenario) -> None:
         if step.action == "undo":
             if not step.undo or not 1 <= step.undo < index or scenario.faults[step.undo - 1].action == "undo":
                 raise BadInput(f"Fault step {index}: 'undo' must name an earlier fault step by number.")
-        elif step.action not in ACTIONS:
-            raise BadInput(f"Fault step {index}: unknown action {step.action!r}.", hint=f"Use {', '.join(ACTIONS)}.")
+        elif step.action not in disruptive():
+            raise BadInput(f"Fault step {index}: unknown action {step.action!r}.",
+                           hint=f"Use {', '.join(disruptive())}, or undo.")
         elif not step.target:
             raise BadInput(f"Fault step {index} needs a target (a node, a machine, or broker-a-master).")
         if not 0 <= step.at <= scenario.duration:

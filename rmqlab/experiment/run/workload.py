@@ -25,16 +25,18 @@ from rmqlab.experiment.check.history import (
     HistoryWriter,
 )
 from rmqlab.experiment.run.scenario import Workload
+from rmqlab.live.clientops import PullRefused, QueueReader
 from rmqlab.live.observe import Observer
 from rmqlab.live.roles import GroupRoles
 from rmqlab.remoting import RemotingClient, RemotingError
+from rmqlab.remoting.codes import ResponseCode, response_name
 from rmqlab.topology.model import Cluster
 
 OBSERVE_EVERY = 0.2
 CONSUME_EVERY = 1.0
-QUIET_PULL_CODES = {19, 20}  # nothing new yet
 # RocketMQ clients resend on another broker for these answers (and for no answer at all).
-RETRIED_CODES = {1, 14, 16, 17}
+RETRIED_CODES = {ResponseCode.SYSTEM_ERROR, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.NO_PERMISSION,
+                 ResponseCode.TOPIC_NOT_EXIST}
 MAX_ATTEMPTS = 3
 
 
@@ -235,31 +237,16 @@ def read_queue(ctx: RunContext, process: str, group: str, node: str, queue: int,
                offsets: dict[tuple[str, int], int], until: int | None = None) -> None:
     """One recorded read op: everything from the remembered offset (up to `until`) in one queue."""
     op = ctx.history.invoke(process, READ, None, group=group, node=node, queue=queue)
-    offset = offsets.get((node, queue), 0)
-    items: list[dict] = []
+    reader = QueueReader(ctx.client, ctx.addr(node), ctx.topic, queue, offsets.get((node, queue), 0))
     try:
-        while until is None or offset < until:
-            result = ctx.client.pull(ctx.addr(node), ctx.topic, queue, offset)
-            if result.code == 21 and result.next_begin_offset is not None and result.next_begin_offset != offset:
-                offset = result.next_begin_offset
-                continue
-            if not result.found:
-                if result.code not in QUIET_PULL_CODES:
-                    ctx.history.complete(op, FAIL, code=result.code, code_name=_name(result.code),
-                                         error=(result.remark or "").splitlines()[0][:200] if result.remark else None)
-                    return
-                break
-            items += [{"key": " ".join(m.keys), "offset": m.queue_offset, "queue": queue} for m in result.messages]
-            offset = result.next_begin_offset if result.next_begin_offset is not None else offset + len(result.messages)
+        items = [{"key": " ".join(m.keys), "offset": m.queue_offset, "queue": queue} for m in reader.messages(until)]
+    except PullRefused as refused:
+        ctx.history.complete(op, FAIL, code=refused.code, code_name=response_name(refused.code),
+                             error=refused.remark[:200] or None)
+        return
     except RemotingError as error:
         ctx.history.complete(op, FAIL, code=None, error=str(error)[:300])  # a read changes nothing
         return
     finally:
-        offsets[(node, queue)] = offset
+        offsets[(node, queue)] = reader.offset
     ctx.history.complete(op, OK, value=items)
-
-
-def _name(code: int) -> str:
-    from rmqlab.remoting.codes import response_name
-
-    return response_name(code)

@@ -1,4 +1,4 @@
-"""The run's summary for the terminal, as a rich renderable (the caller prints it)."""
+"""A run's summary and a comparison, as rich renderables for the terminal."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from rich.console import Group
 from rich.table import Column, Table
 from rich.text import Text
 
-from rmqlab.experiment.check.result import CheckResult
-from rmqlab.experiment.check.runmeta import RunMeta
-from rmqlab.experiment.report.tables import GROUP_HEADERS, SHORT_GROUP_COLUMNS, group_rows, total_rows
-from rmqlab.experiment.report.wording import is_alarm, secs
+from rmqlab.api import GROUP_HEADERS, SHORT_GROUP_COLUMNS, comparison_rows, group_rows, is_alarm, secs, total_rows
 
 
-def summary(meta: RunMeta, result: CheckResult) -> Group:
+def summary(meta, result) -> Group:
     title = Text.assemble((f"{meta.scenario}", "bold"), f" · {meta.mode} · RocketMQ {meta.version} · "
                           f"workload ran {secs(result.duration_seconds)}")
     groups = Table(*GROUP_HEADERS[:SHORT_GROUP_COLUMNS])
@@ -24,3 +21,14 @@ def summary(meta: RunMeta, result: CheckResult) -> Group:
     verdicts = [Text("• " + v, style="bold red" if is_alarm(v) else "") for v in result.verdicts]
     warnings = [Text("! " + w, style="yellow") for w in result.warnings]
     return Group(title, groups, totals, Text("verdicts", style="bold"), *verdicts, *warnings)
+
+
+def comparison_table(runs) -> Table:
+    """One row per metric, one column per run."""
+    pairs = [(run.meta, run.result) for run in runs]
+    scenarios = sorted({meta.scenario for meta, _ in pairs})
+    grid = Table("", *(meta.mode for meta, _ in pairs), title=f"{' / '.join(scenarios)}: {len(pairs)} runs compared",
+                 title_justify="left")
+    for label, values in comparison_rows(pairs):
+        grid.add_row(label, *values)
+    return grid

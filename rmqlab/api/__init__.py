@@ -1,0 +1,51 @@
+"""rmqlab as a library: the Lab and everything its operations take and return.
+
+The CLI and the dashboard import only this package; everything they offer is an operation here. Names are
+loaded on first use, so `from rmqlab.api import DEFAULT_VERSION` costs no more than that module (it keeps
+`rmqlab --help` fast).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from rmqlab import __version__
+
+_WHERE = {
+    "rmqlab.api.events": ("Event", "Listener", "NodeReady", "Said", "Stage", "Waiting", "quiet"),
+    "rmqlab.api.lab": ("ClusterRow", "Lab", "ModeRow", "PitfallRun", "Rendered", "UpResult", "WatchFrame"),
+    "rmqlab.api.experiments": ("Comparison", "ExperimentRun"),
+    "rmqlab.api.clients": ("Skipped",),
+    "rmqlab.errors": ("BadInput", "RmqlabError"),
+    "rmqlab.faults": ("FAULTS", "FaultKind", "FaultOption"),
+    "rmqlab.lint": ("Finding", "LintReport"),
+    "rmqlab.lint.pitfalls": ("PITFALLS",),
+    "rmqlab.live.clientops": ("DEFAULT_TOPIC", "Read", "Refused", "Sent"),
+    "rmqlab.runtime.injector": ("FaultResult",),
+    "rmqlab.runtime.lifecycle": ("Removed",),
+    "rmqlab.runtime.status": ("ClusterStatus", "GroupStatus", "MachineStatus", "NodeStatus"),
+    "rmqlab.topology.layouts": ("MODES", "parse_mode"),
+    "rmqlab.render.compose": ("config_path",),
+    "rmqlab.experiment.run.scenario": ("load_scenario", "preset_names"),
+    "rmqlab.experiment.report.tables": ("GROUP_HEADERS", "SHORT_GROUP_COLUMNS", "comparison_rows", "group_rows",
+                                        "total_rows"),
+    "rmqlab.experiment.report.wording": ("is_alarm", "secs"),
+    "rmqlab.topology.model": ("BrokerNode", "Cluster", "ClusterSpec", "Mode"),
+    "rmqlab.topology.naming": ("DEFAULT_CLUSTER", "validate_cluster_name"),
+    "rmqlab.topology.versions": ("DEFAULT_VERSION",),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+__all__ = sorted(_MODULE_OF) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rmqlab.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,111 @@
+"""Experiments through the Lab: a fresh cluster of exactly the spec the run uses, the run, the reports, and
+the cluster removed again (unless kept). compare runs one scenario on several layouts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rmqlab.api.events import Listener, Said, Stage, saying
+from rmqlab.errors import BadInput, RmqlabError
+from rmqlab.experiment.check.result import CheckResult
+from rmqlab.experiment.check.runmeta import RunMeta
+from rmqlab.experiment.run.runner import RunRequest, run_on
+from rmqlab.experiment.run.scenario import Scenario, load_scenario
+from rmqlab.topology.layouts import build_cluster, parse_mode
+from rmqlab.topology.model import ClusterSpec, Mode
+
+
+@dataclass(frozen=True)
+class ExperimentRun:
+    run_dir: Path
+    meta: RunMeta
+    result: CheckResult
+
+    @property
+    def alarming(self) -> bool:
+        """A verdict says acknowledged data was lost, diverged or appeared from nowhere."""
+        from rmqlab.experiment.report.wording import is_alarm
+
+        return any(is_alarm(v) for v in self.result.verdicts)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: list[ExperimentRun]
+    page: Path
+
+    @property
+    def alarming(self) -> bool:
+        return any(run.alarming for run in self.runs)
+
+
+def experiment_spec(mode: Mode, version: str) -> ClusterSpec:
+    """The one spec an experiment runs on (and is validated against)."""
+    return ClusterSpec(mode=mode, name=f"exp-{mode.value}", version=version)
+
+
+def prepare(modes: list[str], scenario: str | Scenario, version: str,
+            out_dir: Path) -> tuple[list[ClusterSpec], Scenario]:
+    """Every input checked before anything starts: modes, version, scenario and the output folder."""
+    if not modes:
+        raise BadInput("No layout to run.", hint="Name one or more with --mode / --modes, e.g. 2m2s-sync,dledger.")
+    specs = [experiment_spec(parse_mode(m), version) for m in modes]
+    if len({s.mode for s in specs}) != len(specs):
+        raise BadInput("A layout is named twice.", hint="Name each layout once.")
+    for spec in specs:
+        build_cluster(spec)
+    chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    _check_out_dir(out_dir)
+    return specs, chosen
+
+
+def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | None, keep: bool,
+        on_event: Listener) -> ExperimentRun:
+    say = saying(on_event)
+    _remove_quietly(lab, spec.name)
+    on_event(Said(f"Starting a fresh {spec.mode.value} cluster '{spec.name}'…"))
+    try:
+        up = lab.up(spec, image, on_event=on_event)
+        request = RunRequest(spec.mode, scenario, out_dir, spec.version, image, keep)
+        run_dir, meta, result = run_on(up.cluster, request, lab.provider, lab.injector(up.cluster), say)
+        return ExperimentRun(run_dir, meta, result)
+    finally:
+        if not keep:
+            _remove_quietly(lab, spec.name)
+            on_event(Said(f"Removed cluster {spec.name}."))
+
+
+def compare(lab, specs: list[ClusterSpec], scenario: Scenario, out_dir: Path, image: str | None,
+            on_event: Listener) -> Comparison:
+    from rmqlab.experiment.report.compare import render_comparison_html
+
+    runs = []
+    for spec in specs:
+        on_event(Stage(spec.mode.value))
+        runs.append(run(lab, spec, scenario, out_dir, image, keep=False, on_event=on_event))
+    page = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}-{scenario.name}.html"
+    page.write_text(render_comparison_html([(r.meta, r.result) for r in runs]), encoding="utf-8")
+    return Comparison(runs, page)
+
+
+def report(run_dir: Path) -> ExperimentRun:
+    from rmqlab.experiment.report.files import render_run
+
+    if not run_dir.is_dir():
+        raise BadInput(f"{run_dir} is not a run folder.", hint="Give the folder that holds run.json and history.jsonl.")
+    meta, result = render_run(run_dir)
+    return ExperimentRun(run_dir, meta, result)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInput(f"--out {out_dir} is a file, not a folder.", hint="Name a folder for the run folders.")
+
+
+def _remove_quietly(lab, name: str) -> None:
+    try:
+        lab.down(name, volumes=True)
+    except RmqlabError:
+        pass

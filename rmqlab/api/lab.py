@@ -1,0 +1,303 @@
+"""The Lab: every operation the CLI and the dashboard offer, once, over one provider.
+
+    from rmqlab.api import Lab, ClusterSpec, Mode
+    lab = Lab()                                   # the local Docker engine
+    lab.up(ClusterSpec(mode=Mode.DLEDGER))        # render, lint, start, wait until ready
+    lab.fault("rmqlab", "kill", "broker-a-master")
+    print(lab.status("rmqlab").to_dict())
+
+Results are typed; progress goes to an optional listener as events (rmqlab.api.events).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rmqlab.api.events import Listener, NodeReady, Said, Waiting, quiet, saying
+from rmqlab.errors import BadInput, RmqlabError
+from rmqlab.faults import FAULTS
+from rmqlab.lint import Finding, LintReport
+from rmqlab.lint.pitfalls import Pitfall
+from rmqlab.live.observe import Observer
+from rmqlab.live.roles import GroupRoles
+from rmqlab.runtime.audit import AuditLog
+from rmqlab.runtime.injector import FaultInjector, FaultResult
+from rmqlab.runtime.lifecycle import Removed, existing_spec, load_cluster, start_cluster
+from rmqlab.runtime.pitfall import PitfallOutcome
+from rmqlab.runtime.provider import Provider
+from rmqlab.runtime.status import ClusterStatus, cluster_status
+from rmqlab.runtime.workdir import FAULT_LOG, cluster_dir
+from rmqlab.topology.layouts import MODES, build_cluster
+from rmqlab.topology.model import Cluster, ClusterSpec
+from rmqlab.topology.naming import validate_cluster_name
+from rmqlab.topology.specio import spec_from_json
+
+DEFAULT_UP_TIMEOUT = 240.0
+
+
+@dataclass(frozen=True)
+class UpResult:
+    cluster: Cluster
+    image: str
+    image_why: str
+    folder: str
+    seconds: float
+    already_running: bool
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    name: str
+    mode: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ModeRow:
+    mode: str
+    summary: str
+    machines: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    cluster: Cluster
+    written: list[Path]
+    lint: LintReport
+
+
+@dataclass(frozen=True)
+class WatchFrame:
+    status: ClusterStatus
+    master_changed: dict[str, float]  # group -> time.monotonic() when its master last changed
+
+
+class Lab:
+    def __init__(self, provider: Provider | None = None):
+        self._provider = provider
+
+    @property
+    def provider(self) -> Provider:
+        if self._provider is None:
+            from rmqlab.runtime.docker import DockerProvider
+
+            self._provider = DockerProvider()
+        return self._provider
+
+    # -- layouts: no engine needed ------------------------------------------------------------------
+
+    def modes(self) -> list[ModeRow]:
+        rows = []
+        for mode, info in MODES.items():
+            cluster = build_cluster(ClusterSpec(mode=mode))
+            machines = {m.name: [n.name for n in cluster.nodes_on(m.letter)] for m in cluster.machines}
+            rows.append(ModeRow(mode.value, info.summary, machines))
+        return rows
+
+    def render(self, spec: ClusterSpec, out_dir: Path, image: str | None = None) -> Rendered:
+        from rmqlab.lint.cluster import lint_cluster
+        from rmqlab.render.files import check_out_dir, render_cluster_files, write_files
+        from rmqlab.render.presets import default_image_reference
+
+        cluster = build_cluster(spec)
+        report = lint_cluster(cluster)
+        files = render_cluster_files(cluster, image or default_image_reference(spec.version))
+        check_out_dir(out_dir, files)
+        return Rendered(cluster, write_files(out_dir, files), report)
+
+    def lint(self, paths: list[Path], hosts: list[str], version: str, memory: list[str],
+             heaps: list[str]) -> LintReport:
+        from rmqlab.lint import lint_hosts
+        from rmqlab.lint.collect import collect_hosts
+        from rmqlab.topology.versions import parse_version
+
+        parse_version(version)
+        return lint_hosts(collect_hosts(paths, hosts, memory, heaps), version)
+
+    # -- clusters -----------------------------------------------------------------------------------
+
+    def up(self, spec: ClusterSpec, image: str | None = None, timeout: float = DEFAULT_UP_TIMEOUT,
+           on_event: Listener = quiet) -> UpResult:
+        """Render, lint, start and wait until every broker is registered with its expected role.
+        Nothing is started when the spec, the lint or the engine says no."""
+        from rmqlab.image.choose import choose_image
+        from rmqlab.lint.cluster import lint_cluster
+        from rmqlab.runtime.ready import wait_until_ready
+
+        began = time.monotonic()
+        cluster = build_cluster(spec)
+        report = lint_cluster(cluster)
+        if report.errors:
+            details = "; ".join(f.message for f in report.errors)
+            raise BadInput(f"The rendered layout does not pass lint, so nothing was started: {details}")
+        self.provider.ping()
+        already = existing_spec(self.provider, spec)
+        chosen = choose_image(self.provider, spec.version, image, saying(on_event))
+        on_event(Said(f"Image: {chosen.reference} ({chosen.why})"))
+        folder = start_cluster(self.provider, cluster, chosen.reference)
+        on_event(Said(f"Files: {folder}"))
+        wait_until_ready(
+            self.provider, cluster, timeout,
+            on_progress=lambda p: on_event(NodeReady(p.node, p.state, p.elapsed)),
+            on_waiting=lambda waiting: on_event(_first_waiting(waiting)),
+        )
+        return UpResult(cluster, chosen.reference, chosen.why, folder, time.monotonic() - began, already)
+
+    def down(self, name: str, volumes: bool = False) -> Removed:
+        from rmqlab.runtime.lifecycle import down
+
+        return down(self.provider, name, volumes)
+
+    def clusters(self) -> list[ClusterRow]:
+        rows = []
+        for name, spec_json in sorted(self.provider.clusters().items()):
+            try:
+                spec = spec_from_json(spec_json)
+                rows.append(ClusterRow(name, spec.mode.value, spec.version))
+            except RmqlabError:
+                rows.append(ClusterRow(name, "?", "?"))
+        return rows
+
+    def cluster(self, name: str) -> Cluster:
+        return load_cluster(self.provider, name)
+
+    def observer(self, cluster: Cluster, timeout: float = 1.0) -> Observer:
+        return Observer(cluster, self.provider.client(cluster, timeout=timeout))
+
+    def status(self, name: str, offsets: bool = False) -> ClusterStatus:
+        cluster = self.cluster(name)
+        return cluster_status(self.provider, cluster, offsets=offsets)
+
+    def watch(self, name: str, interval: float = 0.5) -> Iterator[WatchFrame]:
+        """Snapshots with commit-log offsets, every `interval` seconds, remembering when each master changed."""
+        cluster = self.cluster(name)
+        masters: dict[str, str | None] = {}
+        changed: dict[str, float] = {}
+        with self.observer(cluster, timeout=0.5) as observer:
+            while True:
+                status = cluster_status(self.provider, cluster, observer, offsets=True)
+                for group, entry in status.groups.items():
+                    if group in masters and masters[group] != entry.master:
+                        changed[group] = time.monotonic()
+                    masters[group] = entry.master
+                yield WatchFrame(status, dict(changed))
+                time.sleep(interval)
+
+    def logs(self, name: str, node: str, follow: bool = False, tail: int = 200, file: str | None = None) -> int:
+        from rmqlab.runtime.tools import stream_logs
+
+        if tail < 0:
+            raise BadInput(f"--tail must be 0 or more, not {tail}.")
+        return stream_logs(self.provider, self.cluster(name), node, follow, tail, file)
+
+    def admin(self, name: str, args: list[str], timeout: float = 120.0) -> tuple[int, str]:
+        """RocketMQ's mqadmin inside the cluster, arguments passed through unchanged."""
+        from rmqlab.runtime.tools import run_mqadmin
+
+        if not args:
+            raise BadInput("Give mqadmin a command.", hint="For example: rmqlab admin clusterList")
+        if not 0 < timeout <= 3600:
+            raise BadInput(f"--timeout must be between 0 and 3600 seconds, not {timeout}.")
+        return run_mqadmin(self.provider, self.cluster(name), list(args), timeout)
+
+    # -- faults -------------------------------------------------------------------------------------
+
+    def injector(self, cluster: Cluster) -> FaultInjector:
+        """The one fault injector of a cluster: live role aliases from its name servers, every fault in its log."""
+
+        def roles() -> dict[str, GroupRoles]:
+            with self.observer(cluster) as observer:
+                return observer.roles()
+
+        return FaultInjector(cluster, self.provider, roles, AuditLog(cluster_dir(cluster.name) / FAULT_LOG))
+
+    def fault(self, name: str, action: str, target: str | None = None, **options: str) -> FaultResult:
+        """One entry of the fault table (rmqlab.faults.FAULTS), done to a node, a machine or a role alias."""
+        if action not in FAULTS:
+            raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
+        validate_cluster_name(name)
+        return self.injector(self.cluster(name)).apply(action, target, **options)
+
+    def heal(self, name: str) -> FaultResult:
+        return self.fault(name, "heal")
+
+    # -- clients ------------------------------------------------------------------------------------
+
+    def produce(self, name: str, topic: str, count: int = 10, rate: float | None = None, to: str | None = None,
+                size: int = 128):
+        """Sends to the current masters, one result per message (rmqlab.live.clientops.Sent)."""
+        from rmqlab.api.clients import produce
+
+        return produce(self, name, topic, count, rate, to, size)
+
+    def consume(self, name: str, topic: str, from_slave: bool = False, group: str | None = None):
+        """Everything in a topic, from each group's master or a slave: Read, Refused or Skipped items."""
+        from rmqlab.api.clients import consume
+
+        return consume(self, name, topic, from_slave, group)
+
+    # -- pitfalls -----------------------------------------------------------------------------------
+
+    def pitfall(self, name: str, image: str | None = None, on_event: Listener = quiet):
+        """Make a hand-made mistake for real (lint bypassed), with the lint rule that would have caught it."""
+        from rmqlab.image.choose import choose_image
+        from rmqlab.lint.pitfalls import lint_pitfall, pitfall
+        from rmqlab.runtime.pitfall import run_pitfall
+        from rmqlab.topology.versions import DEFAULT_VERSION
+
+        chosen = pitfall(name)
+        report = lint_pitfall(chosen)
+        self.provider.ping()
+        reference = choose_image(self.provider, DEFAULT_VERSION, image, saying(on_event)).reference
+        outcome = run_pitfall(self.provider, chosen, reference, saying(on_event))
+        return PitfallRun(chosen, outcome, tuple(f for f in report.findings if f.rule == chosen.rule))
+
+    # -- experiments --------------------------------------------------------------------------------
+
+    def experiment(self, mode: str, scenario: str, version: str, out_dir: Path, image: str | None = None,
+                   keep: bool = False, on_event: Listener = quiet):
+        """A fresh cluster, the scenario's workload and faults, the checker, the reports."""
+        from rmqlab.api import experiments
+
+        (spec,), chosen = experiments.prepare([mode], scenario, version, out_dir)
+        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event)
+
+    def compare(self, modes: list[str], scenario: str, version: str, out_dir: Path, image: str | None = None,
+                on_event: Listener = quiet):
+        from rmqlab.api import experiments
+
+        specs, chosen = experiments.prepare(modes, scenario, version, out_dir)
+        return experiments.compare(self, specs, chosen, out_dir, image, on_event)
+
+    def report(self, run_dir: Path):
+        """Check a saved history again and rewrite its reports."""
+        from rmqlab.api import experiments
+
+        return experiments.report(run_dir)
+
+    # -- the machine --------------------------------------------------------------------------------
+
+    def build_image(self, version: str, base: str = "auto", force: bool = False, on_event: Listener = quiet):
+        from rmqlab.image import build_image
+
+        return build_image(version, base, progress=saying(on_event), force=force)
+
+    def doctor(self, fix: bool = False, on_event: Listener = quiet):
+        from rmqlab.runtime import doctor
+
+        return doctor.fix(saying(on_event)) if fix else doctor.diagnose()
+
+
+@dataclass(frozen=True)
+class PitfallRun:
+    pitfall: Pitfall
+    outcome: PitfallOutcome
+    caught_by: tuple[Finding, ...]  # the lint findings of the pitfall's rule
+
+
+def _first_waiting(waiting: dict[str, str]) -> Waiting:
+    node, why = next(iter(waiting.items()))
+    return Waiting(node, why, len(waiting) - 1)

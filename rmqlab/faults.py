@@ -1,0 +1,82 @@
+"""The fault vocabulary, as one table. Each entry is a fault (or the action that undoes one): its name,
+its undo, what it needs, how the checker reads it, and how reports say it. The CLI commands, the scenario
+actions, the nemesis, the checker and the report wording all iterate over this table (pure data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How the checker reads a fault while it is in force.
+DOWN = "down"  # the nodes' processes are gone; sockets close, so the name server notices at once
+FROZEN = "frozen"  # the processes exist but do nothing; sockets stay open
+CUT = "cut"  # the nodes run but cannot reach, or be reached by, some peers
+DISK_GONE = "disk-gone"  # the process and its store are gone for good: only replicas keep its data
+UNDO = "undo"  # ends other faults; never a fault itself
+
+
+@dataclass(frozen=True)
+class FaultOption:
+    name: str  # keyword passed to the injector
+    flag: str  # CLI flag
+    help: str
+    default: str
+    short: str | None = None
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    name: str  # CLI command and scenario action
+    summary: str  # one line for --help and listings
+    effect: str  # DOWN | FROZEN | CUT | DISK_GONE | UNDO
+    undo: str | None = None  # the entry that ends this fault
+    needs: tuple[str, ...] = ()  # container capabilities the fault needs (NET_ADMIN)
+    wording: str = "{action} of {target}"  # how a report says it happened
+    marker: str | None = None  # the timeline's short label (default: the name)
+    options: tuple[FaultOption, ...] = ()
+    takes_target: bool = True  # heal acts on the whole cluster
+    in_scenarios: bool = True  # usable as a scenario action
+
+    @property
+    def disruptive(self) -> bool:
+        return self.effect != UNDO
+
+    def say(self, target: str) -> str:
+        return self.wording.format(action=self.name, target=target)
+
+
+SIGNAL = FaultOption("signal", "--signal", "KILL (kill -9) or TERM (graceful shutdown).", "KILL", short="-s")
+
+FAULTS: dict[str, FaultKind] = {
+    kind.name: kind
+    for kind in (
+        FaultKind("kill", "Kill a node or a whole machine (default kill -9).", DOWN, undo="start",
+                  wording="kill -9 of {target}", marker="kill -9", options=(SIGNAL,)),
+        FaultKind("stop", "Stop gracefully (SIGTERM; SIGKILL only after 30 s).", DOWN, undo="start"),
+        FaultKind("pause", "Freeze a node or machine (a 'zombie': sockets stay open, nothing answers).", FROZEN,
+                  undo="unpause"),
+        FaultKind("isolate", "Cut a machine off the cluster network in both directions.", CUT, undo="heal",
+                  wording="isolation of {target}"),
+        FaultKind("destroy-store", "Kill a node and delete its store, as when a disk is gone for good.", DISK_GONE,
+                  undo="start", wording="destroying the store of {target}"),
+        FaultKind("start", "Start a stopped node or machine (a machine's holder before its nodes).", UNDO),
+        FaultKind("restart", "Stop then start.", UNDO, in_scenarios=False),
+        FaultKind("unpause", "Thaw a paused node or machine.", UNDO),
+        FaultKind("heal", "Undo every pause and network fault of the cluster; killed nodes stay down (use start).",
+                  UNDO, takes_target=False),
+    )
+}
+
+
+def fault_kind(name: str) -> FaultKind | None:
+    return FAULTS.get(name)
+
+
+def disruptive() -> tuple[str, ...]:
+    """The faults a scenario may inject (each has an undo)."""
+    return tuple(k.name for k in FAULTS.values() if k.disruptive and k.in_scenarios)
+
+
+def undo_of(name: str) -> str | None:
+    kind = FAULTS.get(name)
+    return kind.undo if kind else None

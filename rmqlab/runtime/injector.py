@@ -1,0 +1,225 @@
+"""Faults a user (or an experiment) injects, one method per entry of the fault table, each idempotent and
+logged before and after acting. Containers are reached only through the provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rmqlab.errors import BadInput, RmqlabError
+from rmqlab.faults import FAULTS
+from rmqlab.live.roles import GroupRoles
+from rmqlab.live.targets import Target, resolve_target
+from rmqlab.runtime.audit import AuditLog
+from rmqlab.runtime.provider import STOP_GRACE_SECONDS, ContainerState, Provider
+from rmqlab.topology import naming
+from rmqlab.topology.model import Cluster
+
+SIGNALS = {"KILL": "SIGKILL", "TERM": "SIGTERM", "SIGKILL": "SIGKILL", "SIGTERM": "SIGTERM"}
+
+
+@dataclass
+class FaultResult:
+    action: str
+    target: str
+    done: list[str] = field(default_factory=list)  # "sent SIGKILL to broker-a-master"
+    unchanged: list[str] = field(default_factory=list)  # already in the wanted state
+    nodes: tuple[str, ...] = ()  # every node the target named
+    machine: str | None = None  # the machine, when the target was one
+
+    def lines(self) -> list[str]:
+        return self.done + [f"{u} (nothing to do)" for u in self.unchanged]
+
+
+class FaultInjector:
+    def __init__(self, cluster: Cluster, provider: Provider, roles: Callable[[], dict[str, GroupRoles]],
+                 audit: AuditLog):
+        self.cluster = cluster
+        self.provider = provider
+        self.roles = roles
+        self.audit = audit
+        missing = [name for name in FAULTS if not hasattr(self, _method(name))]
+        assert not missing, f"fault table entries without an implementation: {missing}"
+
+    def resolve(self, text: str) -> Target:
+        return resolve_target(self.cluster, text, self.roles)
+
+    def apply(self, action: str, target: str | None = None, **options: str) -> FaultResult:
+        """Do one entry of the fault table to a target (a node, a machine or a live role alias)."""
+        kind = FAULTS.get(action)
+        if kind is None:
+            raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
+        body = getattr(self, _method(action))
+        if not kind.takes_target:
+            return self._logged(action, Target(self.cluster.name, "cluster", ()), body, options)
+        if not target:
+            raise BadInput(f"{action} needs a target.", hint="A node, a machine, or broker-a-master.")
+        return self._logged(action, self.resolve(target), body, options)
+
+    def _logged(self, action: str, target: Target, body, options: dict) -> FaultResult:
+        result = FaultResult(action, target.describe(), nodes=target.nodes, machine=target.machine)
+        with self.audit.action(action, target.text, resolved=target.describe(), nodes=list(target.nodes),
+                               **options) as outcome:
+            body(target, self._containers(), result, **options)
+            outcome["done"] = result.done
+        return result
+
+    def _containers(self) -> dict[str, ContainerState]:
+        containers = self.provider.containers(self.cluster.name)
+        if not containers:
+            raise RmqlabError(f"Cluster {self.cluster.name} has no containers.", hint="rmqlab up first.")
+        return containers
+
+    # -- one method per fault-table entry ------------------------------------------------------------
+
+    def _do_kill(self, target: Target, containers, result: FaultResult, signal: str = "KILL") -> None:
+        sig = SIGNALS.get(signal.upper())
+        if sig is None:
+            raise BadInput(f"Unknown signal {signal}.", hint="Use KILL (kill -9) or TERM (graceful shutdown).")
+        result.action = f"kill -{sig[3:]}"
+        for name in _with_holder(target):
+            state = containers.get(name)
+            if state is None or not state.up:
+                result.unchanged.append(f"{name} is {_described(state)}")
+                continue
+            if state.status == "paused" and sig != "SIGKILL":
+                self.provider.unpause(self.cluster.name, name)  # a frozen process cannot handle SIGTERM
+            self.provider.kill(self.cluster.name, name, sig)
+            result.done.append(f"sent {sig} to {name} (container {state.name})")
+
+    def _do_stop(self, target: Target, containers, result: FaultResult) -> None:
+        for name in _with_holder(target):
+            state = containers.get(name)
+            if state is None or not state.up:
+                result.unchanged.append(f"{name} is not running")
+                continue
+            if state.status == "paused":
+                self.provider.unpause(self.cluster.name, name)
+            self.provider.stop(self.cluster.name, name, STOP_GRACE_SECONDS)
+            result.done.append(f"stopped {name} (SIGTERM; SIGKILL only after {STOP_GRACE_SECONDS} s)")
+
+    def _do_start(self, target: Target, containers, result: FaultResult) -> None:
+        holder = self._machine_of(target)
+        fresh_namespace = False
+        state = containers.get(holder)
+        if state is not None and state.status != "running":
+            self.provider.start(self.cluster.name, holder)
+            fresh_namespace = True
+            result.done.append(f"started {holder} (the machine) first")
+        missing = [name for name in target.nodes if name not in containers]
+        if missing:
+            self._recreate(missing)
+            result.done += [f"recreated {name} (its store starts empty)" for name in missing]
+        for name in target.nodes:
+            state = containers.get(name)
+            if state is None:
+                continue
+            if state.status == "running" and fresh_namespace:
+                self.provider.restart(self.cluster.name, name)  # it still sat in the dead machine's namespace
+                result.done.append(f"restarted {name} to join the restarted machine")
+            elif state.status == "running":
+                result.unchanged.append(f"{name} is running")
+            elif state.status == "paused":
+                result.unchanged.append(f"{name} is paused (use unpause)")
+            else:
+                self.provider.start(self.cluster.name, name)
+                result.done.append(f"started {name}")
+
+    def _do_restart(self, target: Target, containers, result: FaultResult) -> None:
+        self._do_stop(target, containers, result)
+        self._do_start(target, self._containers(), result)
+
+    def _do_pause(self, target: Target, containers, result: FaultResult) -> None:
+        self._freeze(target, containers, result, "running", self.provider.pause,
+                     "paused {} (frozen: its sockets stay open)")
+
+    def _do_unpause(self, target: Target, containers, result: FaultResult) -> None:
+        self._freeze(target, containers, result, "paused", self.provider.unpause, "unpaused {}")
+
+    def _freeze(self, target: Target, containers, result: FaultResult, wanted: str, act, done: str) -> None:
+        """pause and unpause: act on each node in the `wanted` state, leave the others be."""
+        for name in target.nodes:
+            state = containers.get(name)
+            if state is None or state.status != wanted:
+                result.unchanged.append(f"{name} is {_described(state)}")
+                continue
+            act(self.cluster.name, name)
+            result.done.append(done.format(name))
+
+    def _do_isolate(self, target: Target, containers, result: FaultResult) -> None:
+        machine = self._isolatable_machine(target)
+        state = containers.get(machine)
+        network = naming.network_name(self.cluster.name)
+        if state is None or network not in state.networks:
+            result.unchanged.append(f"{machine} is already cut off")
+            return
+        self.provider.disconnect(self.cluster.name, machine, network)
+        result.done.append(
+            f"cut {machine} off the cluster network ({', '.join(target.nodes)} can reach nobody, "
+            "nobody can reach them)"
+        )
+
+    def _do_destroy_store(self, target: Target, containers, result: FaultResult) -> None:
+        """A disk gone for good: kill the node, remove its container and its store volume."""
+        volumes = {v.node: v for v in self.provider.volumes(self.cluster.name)}
+        for name in target.nodes:
+            if name in containers:
+                self.provider.remove(self.cluster.name, name)
+            volume = volumes.get(name)
+            if volume is not None:
+                self.provider.remove_volume(volume.name)
+                result.done.append(f"destroyed {name}'s store (volume {volume.name}) and its container")
+            else:
+                result.unchanged.append(f"{name} has no store volume")
+
+    def _do_heal(self, target: Target, containers, result: FaultResult) -> None:
+        """Undo every pause and isolation of the cluster; killed nodes stay down (use start)."""
+        network = naming.network_name(self.cluster.name)
+        for machine in self.cluster.machines:
+            state = containers.get(machine.name)
+            if state is not None and state.up and network not in state.networks:
+                self.provider.connect(self.cluster.name, machine.name, network, machine.ip, [machine.name])
+                result.done.append(f"reconnected {machine.name} at {machine.ip}")
+        for name, state in containers.items():
+            if state.status == "paused":
+                self.provider.unpause(self.cluster.name, name)
+                result.done.append(f"unpaused {name}")
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _recreate(self, nodes: list[str]) -> None:
+        from rmqlab.runtime.workdir import compose_file
+
+        self.provider.compose_up(self.cluster, str(compose_file(self.cluster.name)), services=nodes)
+
+    def _machine_of(self, target: Target) -> str:
+        if target.machine:
+            return target.machine
+        return naming.machine_service(self.cluster.node(target.nodes[0]).machine)
+
+    def _isolatable_machine(self, target: Target) -> str:
+        if target.machine:
+            return target.machine
+        node = self.cluster.node(target.nodes[0])
+        neighbours = [n.name for n in self.cluster.nodes_on(node.machine) if n.name != node.name]
+        machine = naming.machine_service(node.machine)
+        if neighbours:
+            raise BadInput(
+                f"{node.name} shares {machine} (one network namespace) with {', '.join(neighbours)}, "
+                "so it cannot be cut off alone.",
+                hint=f"Isolate the whole machine: rmqlab isolate {machine}.",
+            )
+        return machine
+
+
+def _method(action: str) -> str:
+    return "_do_" + action.replace("-", "_")
+
+
+def _with_holder(target: Target) -> list[str]:
+    """A whole machine goes down with its holder, after its nodes."""
+    return [*target.nodes, target.machine] if target.machine else list(target.nodes)
+
+
+def _described(state: ContainerState | None) -> str:
+    return state.describe() if state else "missing (no container)"
