@@ -103,8 +103,8 @@ class Lab:
         from rmqlab.render.presets import default_image_reference
 
         cluster = build_cluster(spec)
-        report = lint_cluster(cluster)
         files = render_cluster_files(cluster, image or default_image_reference(spec.version))
+        report = lint_cluster(cluster, files)
         check_out_dir(out_dir, files)
         return Rendered(cluster, write_files(out_dir, files), report)
 
@@ -125,11 +125,13 @@ class Lab:
         Nothing is started when the spec, the lint or the engine says no."""
         from rmqlab.image.choose import choose_image
         from rmqlab.lint.cluster import lint_cluster
+        from rmqlab.render.files import render_configs
         from rmqlab.runtime.ready import wait_until_ready
 
         began = time.monotonic()
         cluster = build_cluster(spec)
-        report = lint_cluster(cluster)
+        configs = render_configs(cluster)  # rendered once: linted now, written below
+        report = lint_cluster(cluster, configs)
         if report.errors:
             details = "; ".join(f.message for f in report.errors)
             raise BadInput(f"The rendered layout does not pass lint, so nothing was started: {details}")
@@ -137,7 +139,7 @@ class Lab:
         already = existing_spec(self.provider, spec)
         chosen = choose_image(self.provider, spec.version, image, saying(on_event))
         on_event(Said(f"Image: {chosen.reference} ({chosen.why})"))
-        folder = start_cluster(self.provider, cluster, chosen.reference)
+        folder = start_cluster(self.provider, cluster, chosen.reference, configs)
         on_event(Said(f"Files: {folder}"))
         wait_until_ready(
             self.provider, cluster, timeout,

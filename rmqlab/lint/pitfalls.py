@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rmqlab.errors import BadInput
+from rmqlab.topology import naming
 from rmqlab.topology.model import STORE_MOUNT as STORE
 
 NAMESRV = "127.0.0.1:9876"  # nothing listens there: these brokers fail long before they register
@@ -120,4 +121,4 @@ def lint_pitfall(p: Pitfall):
     from rmqlab.topology.versions import DEFAULT_VERSION
 
     files = tuple(config_from_text(f"{b.name}.properties", b.properties(), b.heap_mb, "broker") for b in p.brokers)
-    return lint_hosts([Host("machine-a", files, p.machine_memory_mb)], DEFAULT_VERSION)
+    return lint_hosts([Host(naming.machine_service("a"), files, p.machine_memory_mb)], DEFAULT_VERSION)

@@ -12,7 +12,18 @@ import ipaddress
 import yaml
 
 from rmqlab.topology import naming
-from rmqlab.topology.model import CONF_DIR, STORE_MOUNT, BrokerNode, Cluster, Machine, NamesrvNode, Node
+from rmqlab.topology.model import (
+    BROKER_STOP_GRACE_S,
+    CONF_DIR,
+    HOLDER_STOP_GRACE_S,
+    NAMESRV_STOP_GRACE_S,
+    STORE_MOUNT,
+    BrokerNode,
+    Cluster,
+    Machine,
+    NamesrvNode,
+    Node,
+)
 from rmqlab.topology.specio import SPEC_LABEL, spec_to_json
 
 HOLDER_COMMAND = ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]
@@ -82,7 +93,7 @@ def _holder(cluster: Cluster, machine: Machine, image: str) -> dict:
         "networks": {"cluster": {"ipv4_address": machine.ip, "aliases": [machine.name]}},
         "ports": ports,
         "labels": _labels(cluster, machine.name, machine.letter, "machine") | _spec_label(cluster),
-        "stop_grace_period": "2s",
+        "stop_grace_period": f"{HOLDER_STOP_GRACE_S}s",
     }
 
 
@@ -109,8 +120,7 @@ def _node_service(cluster: Cluster, node: Node, image: str, config_root: str) ->
     return {
         "image": image,
         "command": ["sh", launcher, "-c", conf],
-        # A 5.5.0 broker needs ~12 s to close its store; killed earlier, it recovers slowly next time.
-        "stop_grace_period": "30s" if isinstance(node, BrokerNode) else "10s",
+        "stop_grace_period": f"{BROKER_STOP_GRACE_S if isinstance(node, BrokerNode) else NAMESRV_STOP_GRACE_S}s",
         "network_mode": f"service:{machine.name}",
         "depends_on": [machine.name],
         "environment": {"JAVA_OPT_EXT": node.heap.java_opts, "NAMESRV_ADDR": cluster.namesrv_addr},

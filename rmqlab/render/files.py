@@ -23,9 +23,10 @@ def render_configs(cluster: Cluster, root: str = CONFIG_DIR) -> dict[str, str]:
     return files
 
 
-def render_cluster_files(cluster: Cluster, image: str) -> dict[str, str]:
-    """Everything `rmqlab render --out DIR` writes; no compose file for real hosts."""
-    files = render_configs(cluster)
+def render_cluster_files(cluster: Cluster, image: str, configs: dict[str, str] | None = None) -> dict[str, str]:
+    """Everything `rmqlab render --out DIR` writes; no compose file for real hosts. `configs`: the
+    .properties when they are rendered already."""
+    files = dict(configs) if configs is not None else render_configs(cluster)
     if not cluster.on_real_hosts:
         files[COMPOSE_FILE] = render_compose(cluster, image)
     return dict(sorted(files.items()))

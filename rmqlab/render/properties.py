@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rmqlab.render.settings import Section, broker_sections, namesrv_sections
+from rmqlab.topology import naming
 from rmqlab.topology.model import BrokerNode, Cluster, LayoutRole, NamesrvNode
 
 
@@ -21,14 +22,14 @@ def _broker_duty(cluster: Cluster, broker: BrokerNode) -> str:
         return f"master of group {broker.group}"
     if broker.role is LayoutRole.SLAVE:
         master = next(b for b in cluster.group_members(broker.group) if b.role is LayoutRole.MASTER)
-        return f"slave of group {broker.group} (its master runs on machine-{master.machine})"
+        return f"slave of group {broker.group} (its master runs on {naming.machine_service(master.machine)})"
     kind = "DLedger" if broker.dledger else "controller-managed"
     return f"replica of {kind} group {broker.group}; its role is elected at run time"
 
 
 def _header(cluster: Cluster, name: str, duty: str, letter: str) -> list[str]:
     machine = cluster.machine(letter)
-    where = f"host {machine.ip}" if cluster.on_real_hosts else f"machine-{letter} ({machine.ip})"
+    where = f"host {machine.ip}" if cluster.on_real_hosts else f"{machine.name} ({machine.ip})"
     return [
         f"# {name}: {duty}, on {where}.",
         f"# RocketMQ {cluster.version}, layout {cluster.mode.value}. Rendered by rmqlab "

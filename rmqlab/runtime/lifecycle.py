@@ -41,9 +41,9 @@ def existing_spec(provider: Provider, spec: ClusterSpec) -> bool:
     return True
 
 
-def start_cluster(provider: Provider, cluster: Cluster, image: str) -> str:
+def start_cluster(provider: Provider, cluster: Cluster, image: str, configs: dict[str, str] | None = None) -> str:
     """Write the cluster's folder and `docker compose up` it; the folder's path."""
-    folder = write_cluster(cluster, image)
+    folder = write_cluster(cluster, image, configs)
     try:
         provider.compose_up(cluster, str(compose_file(cluster.name)))
     except EngineError as error:

@@ -17,7 +17,7 @@ from rmqlab.topology.model import CONF_DIR, LOG_DIR, STORE_MOUNT
 BOOT_WAIT = 60.0
 FAIL_WAIT = 120.0
 EXIT_WAIT = 20.0
-MACHINE = "machine-a"
+MACHINE = naming.machine_service("a")
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ def run_pitfall(provider: Provider, p: Pitfall, image: str, say: Callable[[str],
     folder.mkdir(parents=True, exist_ok=True)
     try:
         provider.run_container(cluster, ContainerRun(
-            name=f"rmqlab-{cluster}-{MACHINE}", image=image, command=HOLDER_COMMAND, user="root",
+            name=naming.container_name(cluster, MACHINE), image=image, command=HOLDER_COMMAND, user="root",
             labels=_labels(cluster, MACHINE, "machine")))
-        volume = f"rmqlab-{cluster}-store"
+        volume = naming.container_name(cluster, "store")
         provider.create_volume(cluster, volume, _labels(cluster, "store", "store"))
         for broker in p.brokers:
             conf = folder / f"{broker.name}.properties"
@@ -50,7 +50,7 @@ def run_pitfall(provider: Provider, p: Pitfall, image: str, say: Callable[[str],
             target = f"{CONF_DIR}/{broker.name}.properties"
             say(f"starting {broker.name} on {MACHINE}: {broker.properties().strip().splitlines()[-1]}")
             provider.run_container(cluster, ContainerRun(
-                name=f"rmqlab-{cluster}-{broker.name}", image=image, command=("sh", "mqbroker", "-c", target),
+                name=naming.container_name(cluster, broker.name), image=image, command=("sh", "mqbroker", "-c", target),
                 labels=_labels(cluster, broker.name, "broker"), network_of=MACHINE,
                 volumes={volume: STORE_MOUNT, str(conf): target}, read_only=frozenset({str(conf)}),
                 environment={"JAVA_OPT_EXT": broker.java_opts}, memory_mb=broker.memory_limit_mb))

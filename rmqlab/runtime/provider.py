@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from rmqlab.errors import RmqlabError
-from rmqlab.topology.model import Cluster
+from rmqlab.topology.model import BROKER_STOP_GRACE_S, Cluster
 
 ENGINE_HINT = "Start Docker, or run `rmqlab doctor --fix` (installs and starts an engine on Debian and Ubuntu)."
-STOP_GRACE_SECONDS = 30  # a 5.5.0 broker needs ~12 s to close its store cleanly
+STOP_GRACE_SECONDS = BROKER_STOP_GRACE_S
 
 
 class EngineError(RmqlabError):

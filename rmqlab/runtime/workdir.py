@@ -44,7 +44,7 @@ def compose_file(name: str) -> Path:
     return cluster_dir(name) / COMPOSE_FILE
 
 
-def write_cluster(cluster: Cluster, image: str) -> Path:
+def write_cluster(cluster: Cluster, image: str, configs: dict[str, str] | None = None) -> Path:
     folder = cluster_dir(cluster.name)
     if folder.exists() and any(folder.iterdir()) and not _is_ours(folder, cluster.name):
         raise BadInput(f"{folder} exists and was not made by rmqlab, so it is left as it is.",
@@ -52,7 +52,7 @@ def write_cluster(cluster: Cluster, image: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text(cluster.name + "\n")
     shutil.rmtree(folder / "configs", ignore_errors=True)
-    write_files(folder, render_cluster_files(cluster, image))
+    write_files(folder, render_cluster_files(cluster, image, configs))
     (folder / SPEC_FILE).write_text(spec_to_json(cluster.spec) + "\n")
     return folder
 

@@ -14,6 +14,11 @@ from rmqlab.topology.versions import DEFAULT_VERSION
 STORE_MOUNT = "/home/rocketmq/store"
 CONF_DIR = "/home/rocketmq/conf"
 LOG_DIR = "/home/rocketmq/logs/rocketmqlogs"  # where RocketMQ writes broker.log, store.log, namesrv.log
+# Seconds a graceful stop may take before SIGKILL: a 5.5.0 broker needs ~12 s to close its store, and
+# killed earlier it recovers slowly next time. Name servers close at once; a machine holder holds nothing.
+BROKER_STOP_GRACE_S = 30
+NAMESRV_STOP_GRACE_S = 10
+HOLDER_STOP_GRACE_S = 2
 NAMESRV_PORT = 9876
 CONTROLLER_PORT = 9878
 

@@ -60,6 +60,11 @@ def replica_self_id(index: int) -> str:
     return f"n{index}"
 
 
+def container_name(cluster: str, node: str) -> str:
+    """A container rmqlab starts itself, outside compose (compose adds its own `-1`)."""
+    return f"rmqlab-{cluster}-{node}"
+
+
 def store_volume(node: str) -> str:
     return f"{node}-store"
 

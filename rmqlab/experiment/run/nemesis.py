@@ -14,6 +14,7 @@ from rmqlab.experiment.run.workload import RunContext
 from rmqlab.faults import DISK_GONE, FAULTS
 from rmqlab.runtime.injector import FaultInjector
 from rmqlab.runtime.provider import EngineError
+from rmqlab.topology import naming
 
 
 @dataclass
@@ -67,11 +68,11 @@ class Nemesis:
             self._record_unresolved(step.action, step.target, str(error))
             return
         name, nodes = target.machine or target.nodes[0], target.nodes
-        if step.machine_of and not target.machine:
+        machine = target.machine
+        if step.machine_of and not machine:
             letter = self.ctx.cluster.node(name).machine
-            name = f"machine-{letter}"
+            name = machine = naming.machine_service(letter)
             nodes = tuple(n.name for n in self.ctx.cluster.nodes_on(letter))
-        machine = name if name.startswith("machine-") else None
         fault = AppliedFault(index, step.action, name, nodes, machine, dict(step.options))
         if self._act(step.action, fault, fault.options) != FAIL:
             self.applied[index] = fault  # an unknown outcome is undone too: it may have happened
