@@ -22,6 +22,7 @@ class FaultOption:
     help: str
     default: str
     short: str | None = None
+    choices: tuple[str, ...] = ()  # the values it takes (any, when empty)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class FaultKind:
         return self.wording.format(action=self.name, target=target)
 
 
-SIGNAL = FaultOption("signal", "--signal", "KILL (kill -9) or TERM (graceful shutdown).", "KILL", short="-s")
+SIGNAL = FaultOption("signal", "--signal", "KILL (kill -9) or TERM (graceful shutdown).", "KILL", short="-s",
+                     choices=("KILL", "TERM", "SIGKILL", "SIGTERM"))
 
 FAULTS: dict[str, FaultKind] = {
     kind.name: kind

@@ -115,6 +115,9 @@ def parse_size_mb(text: str) -> int:
     factor = units.get(value[-1:], None)
     number = value[:-1] if factor else value
     try:
-        return int(float(number) * (factor or 1))
-    except ValueError:
-        raise BadInput(f"'{text}' is not a size.", hint="Write sizes like 8g, 512m or 2048 (MiB).") from None
+        size = int(float(number) * (factor or 1))
+    except (ValueError, OverflowError):
+        size = 0
+    if size <= 0:
+        raise BadInput(f"'{text}' is not a size.", hint="Write sizes like 8g, 512m or 2048 (MiB).")
+    return size

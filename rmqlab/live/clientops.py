@@ -110,7 +110,7 @@ def master_nodes(cluster: Cluster, roles: dict[str, GroupRoles], only: str | Non
     groups = [only] if only else list(cluster.groups)
     unknown = [g for g in groups if g not in cluster.groups]
     if unknown:
-        raise RmqlabError(f"No group {unknown[0]} in {cluster.name}.", hint=f"Groups: {', '.join(cluster.groups)}.")
+        raise BadInput(f"No group {unknown[0]} in {cluster.name}.", hint=f"Groups: {', '.join(cluster.groups)}.")
     return {g: roles[g].master for g in groups if g in roles and roles[g].master}
 
 

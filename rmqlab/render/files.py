@@ -61,6 +61,11 @@ def check_out_dir(out_dir: Path, files: dict[str, str]) -> None:
                 raise BadInput(f"{parent} is {kind} in the way of what render writes.",
                                hint="Pick an empty --out folder.")
     existing = next(p for p in [out_dir, *out_dir.parents] if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise BadInput(f"Cannot write to {out_dir}: {existing} is not a folder this user may write to.",
-                       hint="Pick another --out.")
+    if not existing.is_dir():
+        raise BadInput(f"Cannot write to {out_dir}: {existing} is a file.", hint="Pick another --out.")
+    probe = existing / f".rmqlab-probe-{os.getpid()}"
+    try:  # the only honest test of "may I write here": root passes every permission check, /proc refuses all
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        probe.unlink()
+    except OSError as error:
+        raise BadInput(f"Cannot write to {out_dir}: {error.strerror or error}.", hint="Pick another --out.") from None

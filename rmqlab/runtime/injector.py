@@ -50,11 +50,20 @@ class FaultInjector:
         if kind is None:
             raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
         body = getattr(self, _method(action))
+        for option in kind.options:
+            value = options.get(option.name, option.default)
+            if option.choices and value.upper() not in option.choices:
+                raise BadInput(f"{action} {option.flag} {value!r} is not one it takes.",
+                               hint=f"Use {' or '.join(option.choices[:2])}.")
         if not kind.takes_target:
             return self._logged(action, Target(self.cluster.name, "cluster", ()), body, options)
         if not target:
             raise BadInput(f"{action} needs a target.", hint="A node, a machine, or broker-a-master.")
-        return self._logged(action, self.resolve(target), body, options)
+        resolved = self.resolve(target)
+        refuse = getattr(self, _method(action, "_check_"), None)  # a fault may refuse a target before acting
+        if refuse is not None:
+            refuse(resolved)
+        return self._logged(action, resolved, body, options)
 
     def _logged(self, action: str, target: Target, body, options: dict) -> FaultResult:
         result = FaultResult(action, target.describe(), nodes=target.nodes, machine=target.machine)
@@ -73,9 +82,7 @@ class FaultInjector:
     # -- one method per fault-table entry ------------------------------------------------------------
 
     def _do_kill(self, target: Target, containers, result: FaultResult, signal: str = "KILL") -> None:
-        sig = SIGNALS.get(signal.upper())
-        if sig is None:
-            raise BadInput(f"Unknown signal {signal}.", hint="Use KILL (kill -9) or TERM (graceful shutdown).")
+        sig = SIGNALS[signal.upper()]
         result.action = f"kill -{sig[3:]}"
         for name in _with_holder(target):
             state = containers.get(name)
@@ -146,6 +153,9 @@ class FaultInjector:
             act(self.cluster.name, name)
             result.done.append(done.format(name))
 
+    def _check_isolate(self, target: Target) -> None:
+        self._isolatable_machine(target)
+
     def _do_isolate(self, target: Target, containers, result: FaultResult) -> None:
         machine = self._isolatable_machine(target)
         state = containers.get(machine)
@@ -212,8 +222,8 @@ class FaultInjector:
         return machine
 
 
-def _method(action: str) -> str:
-    return "_do_" + action.replace("-", "_")
+def _method(action: str, prefix: str = "_do_") -> str:
+    return prefix + action.replace("-", "_")
 
 
 def _with_holder(target: Target) -> list[str]:

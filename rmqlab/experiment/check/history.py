@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rmqlab.errors import RmqlabError
+from rmqlab.errors import BadInput, RmqlabError
 
 HISTORY_FILE = "history.jsonl"
 
@@ -70,8 +70,18 @@ class Event:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
+        """Raises ValueError, KeyError or TypeError for anything that is not an event of this contract."""
+        if not isinstance(data, dict):
+            raise TypeError(f"an event is a JSON object, not {type(data).__name__}")
         data = dict(data)
         core = {name: data.pop(name) for name in ("t", "wall", "type", "process", "f")}
+        if not all(isinstance(core[k], (int, float)) and not isinstance(core[k], bool) for k in ("t", "wall")):
+            raise TypeError("t and wall must be numbers")
+        if core["type"] not in TYPES or not isinstance(core["process"], str) or not isinstance(core["f"], str):
+            raise ValueError(f"unknown event type {core['type']!r}" if core["type"] not in TYPES
+                             else "process and f must be strings")
+        if core["type"] != OBSERVE and not isinstance(data.get("op_id"), int):
+            raise ValueError(f"a {core['type']} event needs an integer op_id")
         known = {name: data.pop(name) for name in ("value", "op_id", *_KNOWN) if name in data}
         return cls(**core, **known, extra=data)
 
@@ -155,13 +165,17 @@ class HistoryWriter:
 
 
 def read_history(path: str | Path) -> list[Event]:
-    """Events in file order. A torn last line (the run was cut off mid-write) is dropped; any other bad line
-    is an error."""
+    """Events in file order. A torn last line (the run was cut off mid-write) is dropped; any other bad line,
+    a file that is not text, or one with no event at all is bad input."""
     path = Path(path)
+    if not path.is_file():
+        raise BadInput(f"No history at {path}.", hint="A run folder holds history.jsonl beside run.json.")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise RmqlabError(f"No history at {path}.", hint="A run folder holds history.jsonl beside run.json.") from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{path} is not a history: it is not text.",
+                       hint="A history is the history.jsonl a run writes, one JSON event per line.") from None
+    lines = text.split("\n")  # only \n ends a line in JSON lines; other breaks stay inside a (bad) line
     events = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -169,10 +183,12 @@ def read_history(path: str | Path) -> list[Event]:
         try:
             events.append(Event.from_dict(json.loads(line)))
         except (ValueError, KeyError, TypeError) as error:
-            if number == len(lines):
+            if number == len(lines) and not text.endswith("\n"):
                 break
-            raise RmqlabError(
+            raise BadInput(
                 f"{path}:{number} is not a history event ({error}).",
                 hint="Only the last line may be incomplete; was the file edited or written by two runs at once?",
             ) from None
+    if not events:
+        raise BadInput(f"{path} holds no event.", hint="A history is the history.jsonl a run writes.")
     return events

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rmqlab import __version__
-from rmqlab.errors import RmqlabError
+from rmqlab.errors import BadInput
 
 RUN_FILE = "run.json"
 
@@ -68,8 +68,8 @@ class RunMeta:
         try:
             return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise RmqlabError(f"No {RUN_FILE} in {run_dir}.", hint="Is this a run folder? It holds run.json and "
+            raise BadInput(f"No {RUN_FILE} in {run_dir}.", hint="Is this a run folder? It holds run.json and "
                               "history.jsonl.") from None
         except (ValueError, KeyError, TypeError) as error:
-            raise RmqlabError(f"{path} is not a run description ({error}).",
+            raise BadInput(f"{path} is not a run description ({error}).",
                               hint="It is written by the experiment runner; see docs/report-schema.md.") from None

@@ -62,9 +62,10 @@ def load_scenario(name_or_path: str) -> Scenario:
     if not path.is_file():
         raise BadInput(f"No scenario '{name_or_path}'.", hint=f"Presets: {', '.join(preset_names())}; or a YAML file.")
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise BadInput(f"{path} is not valid YAML: {error}") from None
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise BadInput(f"{path} is not a YAML scenario: {first}") from None
     return scenario_from_dict(data, default_name=path.stem)
 
 
@@ -77,23 +78,48 @@ def scenario_from_dict(data: dict, default_name: str = "custom") -> Scenario:
         raise BadInput("A scenario is a YAML mapping with duration, faults and optionally workload.")
     unknown = set(data) - {"name", "description", "duration", "faults", "workload"}
     if unknown:
-        raise BadInput(f"Unknown scenario keys: {', '.join(sorted(unknown))}.")
-    workload_data = data.get("workload") or {}
-    bad = set(workload_data) - set(Workload.__dataclass_fields__)
-    if bad:
-        raise BadInput(f"Unknown workload keys: {', '.join(sorted(bad))}.")
-    if "consumers" in workload_data:
-        workload_data["consumers"] = tuple(workload_data["consumers"])
-    steps = tuple(_step(i, s) for i, s in enumerate(data.get("faults") or [], start=1))
+        raise BadInput(f"Unknown scenario keys: {', '.join(sorted(map(str, unknown)))}.",
+                       hint="A scenario has name, description, duration, faults and workload.")
+    faults = data.get("faults") or []
+    if not isinstance(faults, list):
+        raise BadInput("A scenario's faults are a list of steps, each with 'at' and 'action'.")
+    steps = tuple(_step(i, s) for i, s in enumerate(faults, start=1))
     scenario = Scenario(
         name=str(data.get("name") or default_name),
         description=str(data.get("description") or ""),
-        duration=float(data.get("duration", 60)),
+        duration=_number(data.get("duration", 60), "duration", positive=True),
         faults=steps,
-        workload=Workload(**workload_data),
+        workload=_workload(data.get("workload") or {}),
     )
     _validate(scenario)
     return scenario
+
+
+def _number(value: object, what: str, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (
+            float("inf"), float("-inf")) or value < 0 or (positive and value == 0):
+        raise BadInput(f"{what} must be a {'positive' if positive else 'non-negative'} number of seconds, "
+                       f"not {value!r}.")
+    return float(value)
+
+
+def _workload(data: object) -> Workload:
+    if not isinstance(data, dict):
+        raise BadInput("A scenario's workload is a mapping, e.g. {rate: 40, producers: 2}.")
+    defaults = Workload()
+    values = {}
+    for key, value in data.items():
+        if key not in Workload.__dataclass_fields__:
+            raise BadInput(f"Unknown workload key: {key}.", hint=f"Keys: {', '.join(Workload.__dataclass_fields__)}.")
+        default = getattr(defaults, key)
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(v in ("master", "slave") for v in value):
+                raise BadInput(f"workload {key} must be a list of master and slave, not {value!r}.")
+            values[key] = tuple(value)
+        else:
+            number = _number(value, f"workload {key}", positive=True)
+            values[key] = int(number) if isinstance(default, int) else number
+    return Workload(**values)
 
 
 def _step_dict(step: FaultStep) -> dict:
@@ -111,10 +137,13 @@ def _step(index: int, data: dict) -> FaultStep:
     if unknown:
         raise BadInput(f"Fault step {index} has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
     options = {k: str(v) for k, v in data.items() if k in option_names}
-    try:
-        return FaultStep(**{k: v for k, v in data.items() if k in known}, options=options)
-    except TypeError as error:
-        raise BadInput(f"Fault step {index}: {error}.") from None
+    target, undo = data.get("target"), data.get("undo")
+    if target is not None and not isinstance(target, str):
+        raise BadInput(f"Fault step {index}: target must be a name (a node, a machine, broker-a-master).")
+    if undo is not None and (isinstance(undo, bool) or not isinstance(undo, int)):
+        raise BadInput(f"Fault step {index}: undo must be the number of an earlier step.")
+    return FaultStep(at=_number(data["at"], f"Fault step {index}'s at"), action=str(data["action"]), target=target,
+                     undo=undo, machine_of=bool(data.get("machine_of", False)), options=options)
 
 
 def _validate(scenario: Scenario) -> None:
