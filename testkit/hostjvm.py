@@ -1,6 +1,6 @@
 """Run real RocketMQ name servers and brokers on the host JVM, for remoting tests and benchmarks.
 
-Jars come from Maven Central (resolved once with `mvn` into a private cache); every process
+Jars come from Maven Central, resolved once into the image builder's cache; every process
 listens on 127.0.0.1, writes under one temporary directory and is killed by `close()`.
 No Docker: this is how the remoting client is checked against real brokers on a developer machine.
 """
@@ -17,11 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CACHE = Path(os.environ.get("RMQLAB_REMOTING_CACHE", Path.home() / ".cache" / "rmqlab-remoting"))
-M2_REPO = Path(os.environ.get("RMQLAB_REMOTING_M2", Path.home() / ".cache" / "rmqlab-remoting-m2"))
 # 5.5.1's namesrv/client/tools jars are missing from Maven Central; 5.5.0 is the newest full set.
 VERSIONS = ("5.5.0", "4.9.7")
-ARTIFACTS = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools")
 
 JDK17_OPENS = ("--add-opens", "java.base/java.nio=ALL-UNNAMED",
                "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
@@ -42,31 +39,16 @@ class HostJvmUnavailable(RuntimeError):
 
 
 def lib_dir(version: str) -> Path:
-    """The directory of runtime jars for `version`, resolving them with Maven on first use."""
+    """The runtime jars of `version`: the very set (and cache) the image builder resolves from Maven Central."""
     if shutil.which("java") is None:
         raise HostJvmUnavailable("no `java` on PATH")
-    lib = CACHE / version / "lib"
-    if (lib / ".complete").exists():
-        return lib
-    if shutil.which("mvn") is None:
-        raise HostJvmUnavailable(f"no `mvn` on PATH and no jars in {lib}")
-    lib.parent.mkdir(parents=True, exist_ok=True)
-    deps = "".join(
-        f"<dependency><groupId>org.apache.rocketmq</groupId><artifactId>{a}</artifactId>"
-        f"<version>{version}</version></dependency>" for a in ARTIFACTS)
-    pom = lib.parent / "pom.xml"
-    pom.write_text(
-        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
-        "<groupId>rmqlab</groupId><artifactId>rmq-jars</artifactId><version>1</version>"
-        f"<packaging>pom</packaging><dependencies>{deps}</dependencies></project>")
-    cmd = ["mvn", "-q", "-B", "-f", str(pom), f"-Dmaven.repo.local={M2_REPO}",
-           "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={lib}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise HostJvmUnavailable(
-            f"mvn could not resolve RocketMQ {version}: {(proc.stdout + proc.stderr)[-600:]}")
-    (lib / ".complete").touch()
-    return lib
+    from rmqlab.errors import RmqlabError
+    from rmqlab.image.jars import lib_dir as resolved
+
+    try:
+        return resolved(version)
+    except RmqlabError as error:
+        raise HostJvmUnavailable(str(error)) from None
 
 
 @dataclass
