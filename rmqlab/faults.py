@@ -37,6 +37,7 @@ class FaultKind:
     options: tuple[FaultOption, ...] = ()
     takes_target: bool = True  # heal acts on the whole cluster
     in_scenarios: bool = True  # usable as a scenario action
+    idle: str = "Nothing to do."  # what to say when it changed nothing
 
     @property
     def disruptive(self) -> bool:
@@ -65,7 +66,7 @@ FAULTS: dict[str, FaultKind] = {
         FaultKind("restart", "Stop then start.", UNDO, in_scenarios=False),
         FaultKind("unpause", "Thaw a paused node or machine.", UNDO),
         FaultKind("heal", "Undo every pause and network fault of the cluster; killed nodes stay down (use start).",
-                  UNDO, takes_target=False),
+                  UNDO, takes_target=False, idle="Nothing was paused or isolated."),
     )
 }
 

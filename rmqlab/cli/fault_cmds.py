@@ -26,7 +26,7 @@ def fault_command(kind):
         for line in result.lines():
             out().print(line, markup=False)
         if not result.done and not result.unchanged:
-            out().print("Nothing to do.")
+            out().print(kind.idle, markup=False)
 
     parameters = []
     if kind.takes_target:
