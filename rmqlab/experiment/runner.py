@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.clientops import QUEUES_PER_GROUP
@@ -27,6 +27,7 @@ from rmqlab.runtime.faults import FaultInjector
 from rmqlab.runtime.lifecycle import down, start_cluster
 from rmqlab.runtime.ready import wait_until_ready
 from rmqlab.runtime.workdir import FAULT_LOG, cluster_dir
+from rmqlab.versions import slave_wait
 
 TOPIC = "rmqlab-exp"
 WARMUP_TOPIC = "rmqlab-warmup"
@@ -164,8 +165,17 @@ def run_experiment(request: RunRequest, say: Callable[[str], None]):
             say(f"Removed cluster {spec.name}.")
 
 
+def _with_send_timeout_above_slave_wait(scenario: Scenario, version: str) -> Scenario:
+    """A SYNC_MASTER whose slave is silent answers FLUSH_SLAVE_TIMEOUT after its slave wait (3 s;
+    5 s on 4.7.0): the client must wait longer, or a stored message is recorded as unknown."""
+    least = slave_wait(version)[1] + 1.0
+    if scenario.workload.send_timeout >= least:
+        return scenario
+    return replace(scenario, workload=replace(scenario.workload, send_timeout=least))
+
+
 def _run_on(cluster: Cluster, request: RunRequest, say):
-    scenario = request.scenario
+    scenario = _with_send_timeout_above_slave_wait(request.scenario, cluster.version)
     direct = reaches_directly(cluster)
     client = RemotingClient(address_map=client_address_map(cluster, direct), timeout=3.0,
                             send_timeout=scenario.workload.send_timeout)
