@@ -25,6 +25,8 @@ LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown")
 LAUNCHERS_5X = ("mqcontroller",)
 # 4.9.x unmaps files through jdk.internal.ref.Cleaner and DirectByteBuffer by reflection (on every
 # graceful stop, in StoreCheckpoint.shutdown); without these opens Java 17 refuses it.
+# 4.7.0 needs java.nio opened even to start: Netty 4.0's PlatformDependent0 reads Buffer.address
+# by reflection, and without it the broker exits 255 (NoClassDefFoundError), checked on 17.0.15.
 OPENS_4X = ("--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED")
 # Both lines cast to sun.nio.ch.DirectBuffer when warmMapedFileEnable/transientStorePoolEnable are on.
 EXPORTS = ("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",)
