@@ -12,6 +12,8 @@ from rmqlab.topology.model import Mode
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {
     "2m2s-sync-4.9.8": ClusterSpec(mode=Mode.SYNC_2M2S, name="golden", version="4.9.8"),
+    "2m2s-sync-4.7.0": ClusterSpec(mode=Mode.SYNC_2M2S, name="golden", version="4.7.0"),
+    "dledger-4.7.0": ClusterSpec(mode=Mode.DLEDGER, name="golden", version="4.7.0"),
     "dledger-2-groups": ClusterSpec(mode=Mode.DLEDGER, name="golden", groups=2),
     "dledger-hosts": ClusterSpec(mode=Mode.DLEDGER, name="golden", hosts=("192.0.2.1", "192.0.2.2", "192.0.2.3")),
     "controller-3-groups": ClusterSpec(mode=Mode.CONTROLLER, name="golden", groups=3),

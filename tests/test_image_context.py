@@ -131,7 +131,7 @@ def test_filter_jars_were_rebuilt_after_the_last_source_change():
         "KeyLines.java.in changed: run `python -m rmqlab.image.logfilter` and commit the jars")
 
 
-@pytest.mark.parametrize("version", ["4.9.7", "5.5.0"])
+@pytest.mark.parametrize("version", ["4.7.0", "4.9.7", "5.5.0"])
 def test_launchers_are_valid_posix_sh(version, tmp_path):
     files = context.render_context(version, BASE)
     for path, item in files.items():

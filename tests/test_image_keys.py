@@ -27,7 +27,9 @@ def test_startup_values_replace_class_defaults_per_line():
             keys.KeyRow("listenPort", "int", "8888", "NettyServerConfig")]
     four = keys.apply_startup("4.9.7", "broker", rows)
     five = keys.apply_startup("5.5.0", "broker", rows)
-    assert four[0].default.startswith("listenPort+1 (forced")
+    seed = keys.apply_startup("4.7.0", "broker", rows)
+    assert four[0].default.startswith("listenPort+1 (forced") and seed == four
+    assert keys.apply_startup("5.0.0", "broker", rows)[0].default.startswith("listenPort+1 (forced")
     assert five[0].default.startswith("listenPort+1 (set by BrokerStartup when not configured")
     assert four[1].default == five[1].default == "10911 (set by BrokerStartup)"
 
@@ -52,7 +54,7 @@ def _table(version: str, kind: str) -> dict[str, keys.KeyRow]:
     return {row.key: row for row in keys.parse_rows((DATA / version / f"{kind}.tsv").read_text())}
 
 
-@pytest.mark.parametrize("version", ["4.9.7", "4.9.8", "5.5.0", "5.5.1"])
+@pytest.mark.parametrize("version", ["4.7.0", "4.9.7", "4.9.8", "5.5.0", "5.5.1"])
 def test_checked_in_data_facts(version):
     broker = _table(version, "broker")
     txt = (DATA / version / "broker.txt").read_text().split()

@@ -10,7 +10,7 @@ from rmqlab.topology.layouts import ClusterSpec, build_cluster
 from rmqlab.topology.model import BrokerNode, Mode
 
 names = st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True)
-versions = st.sampled_from(["5.5.1", "5.3.2", "4.9.8", "4.9.7"])
+versions = st.sampled_from(["5.5.1", "5.3.2", "4.9.8", "4.9.7", "4.7.0"])
 
 
 @st.composite

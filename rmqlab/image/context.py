@@ -18,19 +18,30 @@ from pathlib import Path
 
 from rmqlab.image import logconf, logfilter
 from rmqlab.image.jars import Jar
-from rmqlab.topology.versions import is_5x, parse_version
+from rmqlab.topology.versions import is_5x, netty_40, parse_version
 
 FORMAT = 1  # bump when the meaning of the context changes without its bytes changing
 LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown")
 LAUNCHERS_5X = ("mqcontroller",)
 # 4.9.x unmaps files through jdk.internal.ref.Cleaner and DirectByteBuffer by reflection (on every
 # graceful stop, in StoreCheckpoint.shutdown); without these opens Java 17 refuses it.
+# 4.7.0 needs java.nio opened even to start: Netty 4.0's PlatformDependent0 reads Buffer.address
+# by reflection, and without it the broker exits 255 (NoClassDefFoundError), checked on 17.0.15.
 OPENS_4X = ("--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED")
 # Both lines cast to sun.nio.ch.DirectBuffer when warmMapedFileEnable/transientStorePoolEnable are on.
 EXPORTS = ("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",)
 # 5.x controllers (standalone or in the name server) build a Hessian SerializerFactory, which
 # reflects into java.lang.StackTraceElement and prints stack traces at start-up without this.
 CONTROLLER_OPENS_5X = ("--add-opens=java.base/java.lang=ALL-UNNAMED",)
+# Netty 4.0 (RocketMQ 4.7.0) swaps the selector's key set by reflection; without this it logs an
+# InaccessibleObjectException per event loop and falls back to the slower stock set.
+NETTY40_OPENS = ("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",)
+# Netty 4.0 cannot make the self-signed certificate of the default permissive TLS mode on Java 17
+# (its sun.security.x509 path needs a JDK field that is gone, and 4.7.0 ships no BouncyCastle), so
+# every server logged "Failed to create SSLContext" with a stack trace and ran without TLS anyway.
+# Disabled says so without the trace; plain connections work as before, a TLS hello is closed
+# either way (NettyRemotingServer.HandshakeHandler).
+NETTY40_TLS_OFF = ("-Dtls.server.mode=disabled",)
 _PLACEHOLDER = re.compile(r"@[A-Z0-9_]+@")
 
 
@@ -57,9 +68,18 @@ def roles(version: str) -> tuple[str, ...]:
     return ("namesrv", "broker", "controller", "tools") if is_5x(version) else ("namesrv", "broker", "tools")
 
 
+def jdk9_flags(version: str) -> tuple[str, ...]:
+    """What `version` needs on Java 9 and later (none of it is accepted or needed on Java 8)."""
+    if is_5x(version):
+        return EXPORTS
+    if netty_40(version):
+        return (*OPENS_4X, *NETTY40_OPENS, *EXPORTS, *NETTY40_TLS_OFF)
+    return (*OPENS_4X, *EXPORTS)
+
+
 def launcher_common(version: str) -> str:
     """bin/rmq-java.sh for `version`: the module flags and the logging switch differ by line."""
-    jdk9 = (*OPENS_4X, *EXPORTS) if not is_5x(version) else EXPORTS
+    jdk9 = jdk9_flags(version)
     role_opts = ("-Drmq.logback.configurationFile=$ROCKETMQ_HOME/conf/rmq.$rmq_role.logback.xml"
                  if is_5x(version) else "-Drocketmq.home.dir=$ROCKETMQ_HOME")
     controller = CONTROLLER_OPENS_5X if is_5x(version) else ()

@@ -6,7 +6,8 @@ RocketMQ maps a properties file onto config objects with MixAll.properties2Objec
 every public one-argument setter of a simple type and ignores every other key without a word.
 tools/ListKeys.java applies the same rule by reflection to the classes each startup class feeds
 (checked in the bytecode of BrokerStartup, NamesrvStartup and ControllerStartup of 4.9.7, 5.5.0
-and 5.5.1) and prints key, type, default, classes. Runs on the host JDK; no Docker.
+and 5.5.1, and in the 4.7.0 sources of BrokerStartup and NamesrvStartup, which feed the same
+classes as 4.9.7) and prints key, type, default, classes. Runs on the host JDK; no Docker.
 
 Defaults that depend on the machine are marked: the tool runs twice (1 CPU and a 256m heap,
 16 CPUs and a 2g heap) and a default that differs between the runs is written as
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from rmqlab.errors import RmqlabError
 from rmqlab.image.jars import GROUP, cache_root, maven_error, published
-from rmqlab.topology.versions import DEFAULT_VERSION, is_5x, parse_version
+from rmqlab.topology.versions import DEFAULT_VERSION, honours_ha_listen_port, is_5x, parse_version
 
 TOOL = Path(__file__).with_name("tools") / "ListKeys.java"
 DATA = Path(__file__).resolve().parent.parent / "data" / "keys"
@@ -56,16 +57,15 @@ ARTIFACTS = ("rocketmq-common", "rocketmq-remoting", "rocketmq-store")
 OPTIONAL_5X = ("rocketmq-auth",)
 MACHINES = (("1", "256m"), ("16", "2g"))
 # What the startup classes put into a key around reading the file (from their bytecode in 4.9.7
-# and 5.5.0): the class default the tool reports is not what a started process uses.
+# and 5.5.0, and the 4.7.0 sources): the class default the tool reports is not what a started
+# process uses. haListenPort depends on the version (see startup_default).
 STARTUP = {
-    ("broker", "listenPort", 4): "10911 (set by BrokerStartup)",
-    ("broker", "listenPort", 5): "10911 (set by BrokerStartup)",
-    ("broker", "haListenPort", 4): "listenPort+1 (forced by BrokerStartup: a configured value is overwritten)",
-    ("broker", "haListenPort", 5): "listenPort+1 (set by BrokerStartup when not configured or <= 0)",
-    ("namesrv", "listenPort", 4): "9876 (set by NamesrvStartup)",
-    ("namesrv", "listenPort", 5): "9876 (set by NamesrvStartup)",
-    ("controller", "listenPort", 5): "19876 (set by ControllerStartup)",
+    ("broker", "listenPort"): "10911 (set by BrokerStartup)",
+    ("namesrv", "listenPort"): "9876 (set by NamesrvStartup)",
+    ("controller", "listenPort"): "19876 (set by ControllerStartup)",
 }
+HA_FORCED = "listenPort+1 (forced by BrokerStartup: a configured value is overwritten)"
+HA_DEFAULTED = "listenPort+1 (set by BrokerStartup when not configured or <= 0)"
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,14 @@ def merge_machines(runs: list[list[KeyRow]]) -> list[KeyRow]:
     return merged
 
 
+def startup_default(version: str, kind: str, key: str) -> str | None:
+    if (kind, key) == ("broker", "haListenPort"):
+        return HA_DEFAULTED if honours_ha_listen_port(version) else HA_FORCED
+    return STARTUP.get((kind, key))
+
+
 def apply_startup(version: str, kind: str, rows: list[KeyRow]) -> list[KeyRow]:
-    line = parse_version(version)[0]
-    return [KeyRow(r.key, r.type, STARTUP.get((kind, r.key, line), r.default), r.classes) for r in rows]
+    return [KeyRow(r.key, r.type, startup_default(version, kind, r.key) or r.default, r.classes) for r in rows]
 
 
 def render_tsv(version: str, kind: str, rows: list[KeyRow], note: str = "") -> str:

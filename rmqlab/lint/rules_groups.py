@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from rmqlab.lint.findings import ERROR, WARNING, Context, finding
 from rmqlab.lint.views import parse_peers
-from rmqlab.topology.versions import is_5x
+from rmqlab.topology.versions import needs_total_replicas
 
 _SELF_ID = re.compile(r"^[A-Za-z]\d+$")
 _LOOPBACK = {"127.0.0.1", "localhost"}
@@ -231,7 +231,7 @@ def _replication_kind(broker) -> str:
 
 def replication_semantics(ctx: Context):
     for b in ctx.brokers:
-        if b.is_master and b.role == "SYNC_MASTER" and is_5x(ctx.version) and b.in_sync_replicas < 2:
+        if b.is_master and b.role == "SYNC_MASTER" and needs_total_replicas(ctx.version) and b.in_sync_replicas < 2:
             yield finding(
                 "sync-master-5x", WARNING, b.host, [b.file], "inSyncReplicas",
                 f"{b.file.label}: SYNC_MASTER on RocketMQ {ctx.version} does not wait for the slave unless "

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from rmqlab.lint.findings import WARNING, Context, finding
-from rmqlab.lint.keys import DERIVED_STORE_PATHS, key_set
+from rmqlab.lint.keys import DERIVED_STORE_PATHS, available_versions, key_set
 from rmqlab.lint.views import Reader
-from rmqlab.topology.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, parse_version
 
 
-def _other_line(version: str) -> str:
-    return DEFAULT_VERSION if parse_version(version)[0] == 4 else NEWEST_4X_ON_MAVEN
+def _versions_reading(key: str, kind: str, besides: str) -> list[str]:
+    """The other extracted versions whose `kind` reads `key` (4.9.7 has slaveTimeout, 4.7.0 not)."""
+    found = []
+    for version in available_versions():
+        keys = key_set(version, kind)
+        if version != besides and keys is not None and key in keys:
+            found.append(version)
+    return found
 
 
 def unknown_keys(ctx: Context):
@@ -41,14 +46,18 @@ def _explain_unknown(ctx: Context, file, key: str, keys) -> tuple[str, str]:
             f"did you mean '{suggestion}'?",
             f"Rename it to {suggestion}.",
         )
-    other = key_set(_other_line(ctx.version), file.kind)
-    if other and key in other:
+    readers = _versions_reading(key, file.kind, keys.version)
+    if readers:
         return (
-            f"'{key}' exists only in RocketMQ {other.version.split('.')[0]}.x; {ctx.version} ignores it.",
+            f"'{key}' is read by RocketMQ {_version_list(readers)}, not by {ctx.version}; {ctx.version} ignores it.",
             "Delete the line, or lint with the --version you will run.",
         )
     message = f"'{key}' is not a key RocketMQ {ctx.version} reads; the {kind} ignores it silently."
     return message, "Delete or fix the line."
+
+
+def _version_list(versions: list[str]) -> str:
+    return versions[0] if len(versions) == 1 else ", ".join(versions[:-1]) + " and " + versions[-1]
 
 
 def unparsable_values(ctx: Context):

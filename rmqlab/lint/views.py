@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rmqlab.lint.inputs import ConfigFile, Host
 from rmqlab.lint.keys import CORE_TYPES, key_set
 from rmqlab.lint.values import Reading, read_value
-from rmqlab.topology.versions import is_5x, parse_version
+from rmqlab.topology.versions import honours_ha_listen_port, is_5x, trims_string_values
 
 DEFAULT_ROOT = "~/store"
 
@@ -65,7 +65,7 @@ class Reader:
     def __init__(self, file: ConfigFile, version: str):
         self.file = file
         self.keys = key_set(version, file.kind)
-        self.trims = is_5x(version)
+        self.trims = trims_string_values(version)
 
     def read(self, key: str, default: object, java_type: str | None = None) -> Reading:
         if java_type is None:
@@ -111,9 +111,8 @@ def broker_view(file: ConfigFile, host: Host, version: str) -> BrokerView:
 
 
 def _ha_port(r: Reader, listen: int, version: str) -> int:
-    # 4.9.x and 5.0.0-5.1.0 overwrite haListenPort with listenPort+1; 5.1.1+ honour a positive value.
     configured = r.get("haListenPort", 0, "int")
-    if parse_version(version) >= (5, 1, 1) and configured > 0:
+    if honours_ha_listen_port(version) and configured > 0:
         return configured
     return listen + 1
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rmqlab.live.roles import GroupRoles, group_roles
 from rmqlab.remoting.errors import RemotingError
 from rmqlab.topology.model import Cluster
+from rmqlab.topology.versions import reports_ha_status
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Observer:
 
     def in_sync_slaves(self, master: str) -> int | None:
         """How many slaves the master counts as in sync (5.x); None where it keeps no such count."""
+        if not reports_ha_status(self.cluster.version):
+            return None  # a 4.7.0 broker would leave the request unanswered until the timeout
         try:
             status = self.client.ha_status(self.cluster.advertised_addr(self.cluster.node(master)))
         except RemotingError:

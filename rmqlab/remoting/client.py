@@ -237,7 +237,8 @@ class RemotingClient:
                           cluster=config.get("brokerClusterName", ""), mode=mode)
 
     def ha_status(self, broker: str, timeout: float | None = None) -> HaStatus | None:
-        """5.x replication state; None where the broker has none (4.9.x, DLedger)."""
+        """5.x replication state; None where the broker has none (4.9.x, DLedger). A 4.7.0 broker
+        never answers this code (RemotingTimeout): check versions.reports_ha_status first."""
         response = self.request(broker, RequestCode.GET_BROKER_HA_STATUS, timeout=timeout)
         if response.code == ResponseCode.REQUEST_CODE_NOT_SUPPORTED:
             return None

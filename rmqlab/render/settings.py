@@ -8,7 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rmqlab.topology.model import BrokerNode, Cluster, LayoutRole, Mode, NamesrvNode
-from rmqlab.topology.versions import is_5x
+from rmqlab.topology.versions import (
+    honours_ha_listen_port,
+    needs_total_replicas,
+    parse_version,
+    slave_read_needed_for_slave_pulls,
+    slave_wait,
+)
 
 COMMITLOG_FILE_BYTES = 64 * 1024 * 1024
 CONSUMEQUEUE_FILE_BYTES = 30_000 * 20
@@ -36,7 +42,7 @@ def broker_sections(cluster: Cluster, broker: BrokerNode) -> tuple[Section, ...]
         sections.append(_controlled(cluster, broker))
     else:
         sections.append(_fixed_role_replication(cluster, broker))
-    sections += [_storage(broker), _reads(cluster)]
+    sections += [_storage(broker, cluster.version), _reads(cluster)]
     return tuple(sections)
 
 
@@ -85,7 +91,9 @@ def _network(cluster: Cluster, broker: BrokerNode) -> Section:
     ip = cluster.machine(broker.machine).ip
     bound = f"{broker.fast_port} (fast channel)"
     if not broker.dledger:
-        bound += f" and {broker.ha_port} (HA replication)"
+        bound += f" and {broker.ha_port} (HA replication"
+        # BrokerStartup of 4.x and 5.0.0-5.1.0 sets haListenPort = listenPort + 1 after reading the file.
+        bound += ", always listenPort+1 here)" if not honours_ha_listen_port(cluster.version) else ")"
     return Section(
         "Network: where name servers, clients and replicas find this broker.",
         (
@@ -111,12 +119,10 @@ def _fixed_role_replication(cluster: Cluster, broker: BrokerNode) -> Section:
         Setting(
             "brokerRole",
             "SYNC_MASTER" if sync else "ASYNC_MASTER",
-            "A send is acknowledged once the slave has it too."
-            if sync
-            else "A send is acknowledged before the slave has it.",
+            _sync_note(cluster.version) if sync else "A send is acknowledged before the slave has it.",
         )
     ]
-    if sync and is_5x(cluster.version):
+    if sync and needs_total_replicas(cluster.version):
         settings += [
             Setting(
                 "totalReplicas",
@@ -128,6 +134,16 @@ def _fixed_role_replication(cluster: Cluster, broker: BrokerNode) -> Section:
         ]
     settings.append(Setting("flushDiskType", "SYNC_FLUSH", "Acknowledge only after fsync."))
     return Section("Replication and flushing.", tuple(settings))
+
+
+def _sync_note(version: str) -> str:
+    note = "A send is acknowledged once the slave has it too."
+    key, seconds = slave_wait(version)
+    if key != "slaveTimeout":
+        # 4.7.0 HAService.GroupTransferService bounds the wait with syncFlushTimeout.
+        note += (f" {version} waits up to {key} ({seconds:.0f} s) for it, then answers FLUSH_SLAVE_TIMEOUT; "
+                 "it has no slaveTimeout key.")
+    return note
 
 
 def _dledger(cluster: Cluster, broker: BrokerNode) -> Section:
@@ -143,9 +159,18 @@ def _dledger(cluster: Cluster, broker: BrokerNode) -> Section:
             Setting("dLegerGroup", broker.group, "Same on every node of the group; equal to brokerName."),
             Setting("dLegerPeers", peers, "Same list on every node of the group."),
             Setting("dLegerSelfId", broker.dledger.self_id, "This node's entry in dLegerPeers."),
-            Setting("sendMessageThreadPoolNums", "16", "Send threads wait for the Raft quorum."),
+            Setting("sendMessageThreadPoolNums", "16", _send_threads_note(cluster.version)),
         ),
     )
+
+
+def _send_threads_note(version: str) -> str:
+    note = "Send threads wait for the Raft quorum."
+    if parse_version(version)[:2] == (4, 7):
+        # 4.7.0 BrokerConfig: sendMessageThreadPoolNums = 1; DLedgerCommitLog.putMessage blocks its
+        # thread on the append future for up to 3 s.
+        note += " 4.7.0's default is 1 thread, which would serialise every send behind one quorum wait."
+    return note
 
 
 def _controlled(cluster: Cluster, broker: BrokerNode) -> Section:
@@ -162,24 +187,33 @@ def _controlled(cluster: Cluster, broker: BrokerNode) -> Section:
     )
 
 
-def _storage(broker: BrokerNode) -> Section:
+def _commitlog_size_note(version: str) -> str:
+    note = "64 MiB files instead of 1 GiB."
+    if parse_version(version)[0] == 4:
+        # MessageStoreConfig.setMappedFileSizeCommitLog since 4.5.2 (setMapedFileSizeCommitLog before).
+        note += " Spelled with pp: the mapedFileSizeCommitLog of older guides is ignored since 4.5.2."
+    return note
+
+
+def _storage(broker: BrokerNode, version: str) -> Section:
     return Section(
         "Storage: one root per broker (it holds the lock file); consume queues, index and "
         "checkpoint always live under it.",
         (
             Setting("storePathRootDir", broker.store_root),
             Setting("storePathCommitLog", broker.commitlog_path),
-            Setting("mappedFileSizeCommitLog", str(COMMITLOG_FILE_BYTES), "64 MiB files instead of 1 GiB."),
+            Setting("mappedFileSizeCommitLog", str(COMMITLOG_FILE_BYTES), _commitlog_size_note(version)),
             Setting("mappedFileSizeConsumeQueue", str(CONSUMEQUEUE_FILE_BYTES), "30000 entries per file."),
         ),
     )
 
 
 def _reads(cluster: Cluster) -> Section:
-    if is_5x(cluster.version):
+    if slave_read_needed_for_slave_pulls(cluster.version):
         note = "RocketMQ 5 slaves refuse pulls without it."
     else:
-        note = "Lets consumers read from slaves."
+        # 4.x PullMessageProcessor: the slave's PULL_RETRY_IMMEDIATELY is overwritten by FOUND.
+        note = "4.x slaves serve pulls without it too; with it a master may send a slow consumer to its slave."
     return Section(
         "Reads.",
         (

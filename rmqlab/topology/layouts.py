@@ -23,7 +23,7 @@ from rmqlab.topology.model import (
     PublishedPort,
 )
 from rmqlab.topology.naming import validate_cluster_name
-from rmqlab.topology.versions import DEFAULT_VERSION, parse_version, supports_controller_mode
+from rmqlab.topology.versions import DEFAULT_VERSION, is_5x, parse_version, supports_controller_mode
 
 __all__ = ["ClusterSpec", "MODES", "ModeInfo", "build_cluster", "parse_mode"]
 
@@ -126,8 +126,9 @@ def _validate(spec: ClusterSpec, info: ModeInfo) -> None:
     parse_version(spec.version)
     if spec.mode is Mode.CONTROLLER and not supports_controller_mode(spec.version):
         raise BadInput(
-            f"Controller mode needs RocketMQ 5.1.1 or newer, not {spec.version}.",
-            hint=f"Use --version {DEFAULT_VERSION}, or --mode dledger for automatic failover on 4.9.x.",
+            f"Controller mode needs RocketMQ 5.1.1 or newer, not {spec.version}"
+            + (" (4.x has no controller at all)." if not is_5x(spec.version) else "."),
+            hint=f"Use --version {DEFAULT_VERSION}, or --mode dledger for automatic failover on 4.x.",
         )
     if spec.groups is not None and not 1 <= spec.groups <= MAX_GROUPS:
         raise BadInput(f"--groups must be between 1 and {MAX_GROUPS}, not {spec.groups}.")

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
@@ -23,6 +23,7 @@ from rmqlab.remoting import RemotingClient, RemotingError, ResponseCode
 from rmqlab.runtime.injector import FaultInjector
 from rmqlab.runtime.provider import Provider
 from rmqlab.topology.model import Cluster, LayoutRole, Mode
+from rmqlab.topology.versions import slave_wait
 
 TOPIC = "rmqlab-exp"
 WARMUP_TOPIC = "rmqlab-warmup"
@@ -44,7 +45,7 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
            say: Callable[[str], None]):
     """Run the scenario on a ready cluster; (run folder, RunMeta, CheckResult). Faults are undone whatever
     happens; the cluster itself is the caller's."""
-    scenario = request.scenario
+    scenario = _with_send_timeout_above_slave_wait(request.scenario, cluster.version)
     direct = provider.direct(cluster)
     client = provider.client(cluster, timeout=3.0, send_timeout=scenario.workload.send_timeout)
     with client, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
@@ -70,6 +71,15 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
             if interrupts.count > 1:
                 raise KeyboardInterrupt
     return run_dir, meta, _report(run_dir, meta)
+
+
+def _with_send_timeout_above_slave_wait(scenario: Scenario, version: str) -> Scenario:
+    """A SYNC_MASTER whose slave is silent answers FLUSH_SLAVE_TIMEOUT after its slave wait (3 s; 5 s on
+    4.7.0): the client must wait longer, or a stored message is recorded as unknown."""
+    least = slave_wait(version)[1] + 1.0
+    if scenario.workload.send_timeout >= least:
+        return scenario
+    return replace(scenario, workload=replace(scenario.workload, send_timeout=least))
 
 
 def _workload_and_faults(ctx: RunContext, observer: Observer, nemesis: Nemesis, scenario: Scenario, say) -> None:
