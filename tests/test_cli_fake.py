@@ -107,3 +107,18 @@ def test_experiment_run_on_the_fake_writes_reports_and_exits_0(fake, tmp_path):
     assert report["groups"]["broker-b"]["unwritable_seconds"] == 0
     assert report["totals"]["acknowledged"] > 0 and report["totals"]["acknowledged_lost"] == 0
     assert not fake.containers("exp-2m2s-sync"), "the experiment's cluster is removed afterwards"
+
+
+def test_compare_versions_runs_the_scenario_on_each_version(fake, tmp_path):
+    scenario = tmp_path / "quick.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "duration": 3, "faults": [{"at": 1, "action": "kill", "target": "broker-a-master"},
+                                  {"at": 2, "action": "undo", "undo": 1}]}))
+    result = run("compare", "--modes", "2m2s-sync", "--versions", "4.7.0,5.5.0", "--scenario", str(scenario),
+                 "--out", str(tmp_path / "runs"))
+    assert result.exit_code == 0, result.output
+    assert "2m2s-sync 4.7.0" in result.output and "2m2s-sync 5.5.0" in result.output
+    reports = [p for p in (tmp_path / "runs").glob("*/report.json") if p.parent.name != "latest"]
+    assert sorted(json.loads(p.read_text())["version"] for p in reports) == ["4.7.0", "5.5.0"]
+    page = next((tmp_path / "runs").glob("compare-*.html")).read_text()
+    assert page.count("<svg") == 2

@@ -30,6 +30,7 @@ _WHERE = {
     "rmqlab.experiment.report.tables": ("GROUP_HEADERS", "SHORT_GROUP_COLUMNS", "comparison_rows", "group_rows",
                                         "total_rows"),
     "rmqlab.experiment.report.wording": ("is_alarm", "secs"),
+    "rmqlab.experiment.report.compare": ("run_labels",),
     "rmqlab.topology.model": ("BrokerNode", "Cluster", "ClusterSpec", "Mode"),
     "rmqlab.topology.naming": ("DEFAULT_CLUSTER", "validate_cluster_name"),
     "rmqlab.topology.versions": ("DEFAULT_VERSION",),

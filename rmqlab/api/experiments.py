@@ -46,14 +46,18 @@ def experiment_spec(mode: Mode, version: str) -> ClusterSpec:
     return ClusterSpec(mode=mode, name=f"exp-{mode.value}", version=version)
 
 
-def prepare(modes: list[str], scenario: str | Scenario, version: str,
+def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | str,
             out_dir: Path) -> tuple[list[ClusterSpec], Scenario]:
-    """Every input checked before anything starts: modes, version, scenario and the output folder."""
+    """Every input checked before anything starts: modes, versions, scenario and the output folder. The runs
+    are every layout on every version, layouts first."""
+    versions = [versions] if isinstance(versions, str) else list(versions)
     if not modes:
         raise BadInput("No layout to run.", hint="Name one or more with --mode / --modes, e.g. 2m2s-sync,dledger.")
-    specs = [experiment_spec(parse_mode(m), version) for m in modes]
-    if len({s.mode for s in specs}) != len(specs):
-        raise BadInput("A layout is named twice.", hint="Name each layout once.")
+    if not versions:
+        raise BadInput("No RocketMQ version to run.", hint="Name one or more with --versions, e.g. 4.7.0,5.5.0.")
+    if len(set(modes)) != len(modes) or len(set(versions)) != len(versions):
+        raise BadInput("A layout or a version is named twice.", hint="Name each once.")
+    specs = [experiment_spec(parse_mode(m), v) for m in modes for v in versions]
     for spec in specs:
         build_cluster(spec)
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -83,7 +87,7 @@ def compare(lab, specs: list[ClusterSpec], scenario: Scenario, out_dir: Path, im
 
     runs = []
     for spec in specs:
-        on_event(Stage(spec.mode.value))
+        on_event(Stage(f"{spec.mode.value}, RocketMQ {spec.version}"))
         runs.append(run(lab, spec, scenario, out_dir, image, keep=False, on_event=on_event))
     page = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}-{scenario.name}.html"
     page.write_text(render_comparison_html([(r.meta, r.result) for r in runs]), encoding="utf-8")

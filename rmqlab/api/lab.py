@@ -267,11 +267,12 @@ class Lab:
         (spec,), chosen = experiments.prepare([mode], scenario, version, out_dir)
         return experiments.run(self, spec, chosen, out_dir, image, keep, on_event)
 
-    def compare(self, modes: list[str], scenario: str, version: str, out_dir: Path, image: str | None = None,
-                on_event: Listener = quiet):
+    def compare(self, modes: list[str], scenario: str, versions: list[str] | str, out_dir: Path,
+                image: str | None = None, on_event: Listener = quiet):
+        """One scenario on every layout and version named, side by side."""
         from rmqlab.api import experiments
 
-        specs, chosen = experiments.prepare(modes, scenario, version, out_dir)
+        specs, chosen = experiments.prepare(modes, scenario, versions, out_dir)
         return experiments.compare(self, specs, chosen, out_dir, image, on_event)
 
     def report(self, run_dir: Path):

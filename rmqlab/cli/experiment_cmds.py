@@ -78,16 +78,19 @@ def list_cmd(json: Json = False) -> None:
 def compare(
     modes: Annotated[str, typer.Option("--modes", help="Comma-separated layouts.")] = "2m2s-sync,dledger,controller",
     scenario: Scenario = "kill-master",
-    version: Version = DEFAULT_VERSION_TEXT,
+    versions: Annotated[str, typer.Option("--versions", "--version", "-v",
+                                          help="Comma-separated RocketMQ versions, e.g. 4.7.0,5.5.0.")
+                        ] = DEFAULT_VERSION_TEXT,
     out_dir: OutDir = DEFAULT_OUT,
     image: Image = None,
 ) -> None:
-    """Run one scenario on several layouts and compare them side by side (exit 1 on an alarm)."""
+    """Run one scenario on several layouts (and versions) and compare them side by side (exit 1 on an alarm)."""
     from rmqlab.cli.report_view import comparison_table
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
+    picked = [v.strip() for v in versions.split(",") if v.strip()]
     with ProgressLine():
-        done = lab().compare(chosen, scenario, version, out_dir, image, on_event=show_event)
+        done = lab().compare(chosen, scenario, picked, out_dir, image, on_event=show_event)
     out().print(comparison_table(done.runs))
     say(f"Comparison: {done.page}")
     raise typer.Exit(ALARM_EXIT if done.alarming else 0)

@@ -6,7 +6,16 @@ from rich.console import Group
 from rich.table import Column, Table
 from rich.text import Text
 
-from rmqlab.api import GROUP_HEADERS, SHORT_GROUP_COLUMNS, comparison_rows, group_rows, is_alarm, secs, total_rows
+from rmqlab.api import (
+    GROUP_HEADERS,
+    SHORT_GROUP_COLUMNS,
+    comparison_rows,
+    group_rows,
+    is_alarm,
+    run_labels,
+    secs,
+    total_rows,
+)
 
 
 def summary(meta, result) -> Group:
@@ -27,7 +36,7 @@ def comparison_table(runs) -> Table:
     """One row per metric, one column per run."""
     pairs = [(run.meta, run.result) for run in runs]
     scenarios = sorted({meta.scenario for meta, _ in pairs})
-    grid = Table("", *(meta.mode for meta, _ in pairs), title=f"{' / '.join(scenarios)}: {len(pairs)} runs compared",
+    grid = Table("", *run_labels(pairs), title=f"{' / '.join(scenarios)}: {len(pairs)} runs compared",
                  title_justify="left")
     for label, values in comparison_rows(pairs):
         grid.add_row(label, *values)

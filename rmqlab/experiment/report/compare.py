@@ -12,12 +12,18 @@ from rmqlab.experiment.report.timeline import timeline_picture
 from rmqlab.experiment.report.timeline_svg import to_svg
 
 
+def run_labels(results: list[tuple[RunMeta, CheckResult]]) -> list[str]:
+    """What tells the runs apart: the layout, with the RocketMQ version when the runs differ in it."""
+    versions = {meta.version for meta, _ in results}
+    return [f"{meta.mode} {meta.version}" if len(versions) > 1 else meta.mode for meta, _ in results]
+
+
 def render_comparison_html(results: list[tuple[RunMeta, CheckResult]]) -> str:
+    labels = run_labels(results)
     body = [f"<h1>{escape(_title(results))}</h1>",
-            table(["", *(meta.mode for meta, _ in results)], [[label, *values] for label, values in
-                                                                comparison_rows(results)])]
-    for meta, result in results:
-        body += [f"<h2>{escape(meta.mode)}</h2>", verdict_list(result.verdicts), to_svg(timeline_picture(result))]
+            table(["", *labels], [[label, *values] for label, values in comparison_rows(results)])]
+    for label, (_, result) in zip(labels, results, strict=True):
+        body += [f"<h2>{escape(label)}</h2>", verdict_list(result.verdicts), to_svg(timeline_picture(result))]
     return page(f"rmqlab · {_title(results)}", "\n".join(body))
 
 
