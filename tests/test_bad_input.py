@@ -95,6 +95,7 @@ CASES = [
     ("experiment-scenario-at", ["experiment", "run", "--scenario", "at.yaml"], {}),
     ("experiment-out-file", ["experiment", "run", "--out", FILE], {}),
     ("experiment-mode", ["experiment", "run", "--mode", "3m3s"], {}),
+    ("experiment-reuse-mode", ["experiment", "run", "--reuse", "--mode", "3m3s"], {}),
     ("report-binary", ["experiment", "report", RUN + "binary"], {}),
     ("report-not-json", ["experiment", "report", RUN + "not-json"], {}),
     ("report-wrong-schema", ["experiment", "report", RUN + "wrong-schema"], {}),

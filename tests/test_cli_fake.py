@@ -106,7 +106,7 @@ def test_experiment_run_on_the_fake_writes_reports_and_exits_0(fake, tmp_path):
     assert a["windows"], "broker-a could not take writes while its master was down"
     assert report["groups"]["broker-b"]["unwritable_seconds"] == 0
     assert report["totals"]["acknowledged"] > 0 and report["totals"]["acknowledged_lost"] == 0
-    assert not fake.containers("exp-2m2s-sync"), "the experiment's cluster is removed afterwards"
+    assert not fake.containers("exp-2m2s-sync-5-5-0"), "the experiment's cluster is removed afterwards"
 
 
 def test_compare_versions_runs_the_scenario_on_each_version(fake, tmp_path):
@@ -122,3 +122,24 @@ def test_compare_versions_runs_the_scenario_on_each_version(fake, tmp_path):
     assert sorted(json.loads(p.read_text())["version"] for p in reports) == ["4.7.0", "5.5.0"]
     page = next((tmp_path / "runs").glob("compare-*.html")).read_text()
     assert page.count("<svg") == 2
+
+
+def test_reuse_runs_again_on_the_healed_cluster_and_keeps_it(fake, tmp_path):
+    scenario = tmp_path / "pause.yaml"
+    scenario.write_text(yaml.safe_dump({"duration": 2, "faults": [
+        {"at": 0.5, "action": "pause", "target": "broker-b-master"}]}))  # never undone by the scenario itself
+    args = ["experiment", "run", "--scenario", str(scenario), "--out", str(tmp_path / "runs"), "--reuse"]
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    assert fake.containers("exp-2m2s-sync-5-5-0"), "--reuse leaves the cluster running"
+    ups = [c for c in fake.calls if c[0] == "compose-up"]
+    assert run("kill", "broker-a-slave", "--name", "exp-2m2s-sync-5-5-0").exit_code == 0
+    second = run(*args)
+    assert second.exit_code == 0, second.output
+    assert "Reusing cluster" in second.output
+    assert [c for c in fake.calls if c[0] == "compose-up"] == ups, "no new cluster was started"
+    states = {n: s.status for n, s in fake.containers("exp-2m2s-sync-5-5-0").items()}
+    assert ("start", "exp-2m2s-sync-5-5-0", "broker-a-slave") in fake.calls
+    reports = [p for p in (tmp_path / "runs").glob("*/run.json") if p.parent.name != "latest"]
+    assert len({json.loads(p.read_text())["topic"] for p in reports}) == 2, "each run writes its own topic"
+    assert states["broker-b-master"] == "running"

@@ -42,8 +42,8 @@ class Comparison:
 
 
 def experiment_spec(mode: Mode, version: str) -> ClusterSpec:
-    """The one spec an experiment runs on (and is validated against)."""
-    return ClusterSpec(mode=mode, name=f"exp-{mode.value}", version=version)
+    """The one spec an experiment runs on (and is validated against); one cluster per layout and version."""
+    return ClusterSpec(mode=mode, name=f"exp-{mode.value}-{version.replace('.', '-')}", version=version)
 
 
 def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | str,
@@ -66,29 +66,43 @@ def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | st
 
 
 def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | None, keep: bool,
-        on_event: Listener) -> ExperimentRun:
+        on_event: Listener, reuse: bool = False) -> ExperimentRun:
+    """On a fresh cluster, removed afterwards; with `reuse`, on the cluster of this very spec if one runs
+    (healed, every node started, ready again), left running for the next run."""
     say = saying(on_event)
-    _remove_quietly(lab, spec.name)
-    on_event(Said(f"Starting a fresh {spec.mode.value} cluster '{spec.name}'…"))
     try:
-        up = lab.up(spec, image, on_event=on_event)
-        request = RunRequest(spec.mode, scenario, out_dir, spec.version, image, keep)
-        run_dir, meta, result = run_on(up.cluster, request, lab.provider, lab.injector(up.cluster), say)
+        cluster = _restored(lab, spec, on_event) if reuse else None
+        if cluster is None:
+            _remove_quietly(lab, spec.name)
+            on_event(Said(f"Starting a fresh {spec.mode.value} cluster '{spec.name}'…"))
+            cluster = lab.up(spec, image, on_event=on_event).cluster
+        request = RunRequest(spec.mode, scenario, out_dir, spec.version, image, keep or reuse)
+        run_dir, meta, result = run_on(cluster, request, lab.provider, lab.injector(cluster), say)
         return ExperimentRun(run_dir, meta, result)
     finally:
-        if not keep:
+        if not keep and not reuse:
             _remove_quietly(lab, spec.name)
             on_event(Said(f"Removed cluster {spec.name}."))
 
 
+def _restored(lab, spec: ClusterSpec, on_event: Listener):
+    """The running cluster of exactly this spec, with every fault undone and every node up; None if none runs."""
+    from rmqlab.topology.specio import spec_to_json
+
+    if lab.provider.clusters().get(spec.name) != spec_to_json(spec):
+        return None
+    on_event(Said(f"Reusing cluster '{spec.name}': undoing every fault and starting what is down…"))
+    return lab.restore(spec.name, on_event=on_event)
+
+
 def compare(lab, specs: list[ClusterSpec], scenario: Scenario, out_dir: Path, image: str | None,
-            on_event: Listener) -> Comparison:
+            on_event: Listener, reuse: bool = False) -> Comparison:
     from rmqlab.experiment.report.compare import render_comparison_html
 
     runs = []
     for spec in specs:
         on_event(Stage(f"{spec.mode.value}, RocketMQ {spec.version}"))
-        runs.append(run(lab, spec, scenario, out_dir, image, keep=False, on_event=on_event))
+        runs.append(run(lab, spec, scenario, out_dir, image, keep=False, on_event=on_event, reuse=reuse))
     page = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}-{scenario.name}.html"
     page.write_text(render_comparison_html([(r.meta, r.result) for r in runs]), encoding="utf-8")
     return Comparison(runs, page)

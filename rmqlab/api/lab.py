@@ -226,6 +226,25 @@ class Lab:
     def heal(self, name: str) -> FaultResult:
         return self.fault(name, "heal")
 
+    def restore(self, name: str, timeout: float = DEFAULT_UP_TIMEOUT, on_event: Listener = quiet) -> Cluster:
+        """Every fault undone and every node started again (a destroyed store comes back empty), then ready."""
+        from rmqlab.runtime.ready import wait_until_ready
+
+        cluster = self.cluster(name)
+        injector = self.injector(cluster)
+        for line in injector.apply("heal").lines():
+            on_event(Said(line))
+        states = self.provider.containers(name)
+        down = [n for n in [*(m.name for m in cluster.machines), *(n.name for n in cluster.nodes)]
+                if n not in states or states[n].status != "running"]
+        for node in down:
+            for line in injector.apply("start", node).lines():
+                on_event(Said(line))
+        wait_until_ready(self.provider, cluster, timeout,
+                         on_progress=lambda p: on_event(NodeReady(p.node, p.state, p.elapsed)),
+                         on_waiting=lambda waiting: on_event(_first_waiting(waiting)))
+        return cluster
+
     # -- clients ------------------------------------------------------------------------------------
 
     def produce(self, name: str, topic: str, count: int = 10, rate: float | None = None, to: str | None = None,
@@ -260,20 +279,21 @@ class Lab:
     # -- experiments --------------------------------------------------------------------------------
 
     def experiment(self, mode: str, scenario: str, version: str, out_dir: Path, image: str | None = None,
-                   keep: bool = False, on_event: Listener = quiet):
-        """A fresh cluster, the scenario's workload and faults, the checker, the reports."""
+                   keep: bool = False, on_event: Listener = quiet, reuse: bool = False):
+        """A fresh cluster (or, with `reuse`, the healthy one of the same spec), the scenario's workload and
+        faults, the checker, the reports."""
         from rmqlab.api import experiments
 
         (spec,), chosen = experiments.prepare([mode], scenario, version, out_dir)
-        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event)
+        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event, reuse)
 
     def compare(self, modes: list[str], scenario: str, versions: list[str] | str, out_dir: Path,
-                image: str | None = None, on_event: Listener = quiet):
+                image: str | None = None, on_event: Listener = quiet, reuse: bool = False):
         """One scenario on every layout and version named, side by side."""
         from rmqlab.api import experiments
 
         specs, chosen = experiments.prepare(modes, scenario, versions, out_dir)
-        return experiments.compare(self, specs, chosen, out_dir, image, on_event)
+        return experiments.compare(self, specs, chosen, out_dir, image, on_event, reuse)
 
     def report(self, run_dir: Path):
         """Check a saved history again and rewrite its reports."""

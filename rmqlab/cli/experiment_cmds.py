@@ -19,6 +19,9 @@ Scenario = Annotated[str, typer.Option("--scenario", "-s", help="A preset (rmqla
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for run folders (a 'latest' link is kept).")]
 Image = Annotated[Optional[str], typer.Option("--image", help="Image to run (default: as rmqlab up).")]
 Keep = Annotated[bool, typer.Option("--keep", help="Leave the cluster running afterwards.")]
+Reuse = Annotated[bool, typer.Option(
+    "--reuse", help="Run on the cluster of the same layout left by an earlier --reuse or --keep run (healed, "
+    "every node started), and leave it running; a fresh one when there is none.")]
 DEFAULT_OUT = Path("rmqlab-runs")
 ALARM_EXIT = 1  # a verdict says acknowledged data was lost, diverged or unexpected
 
@@ -31,6 +34,7 @@ def run_cmd(
     out_dir: OutDir = DEFAULT_OUT,
     image: Image = None,
     keep: Keep = False,
+    reuse: Reuse = False,
 ) -> None:
     """Start a fresh cluster, run the workload and the fault schedule, check the history, write reports.
 
@@ -39,7 +43,7 @@ def run_cmd(
     from rmqlab.cli.report_view import summary
 
     with ProgressLine():
-        done = lab().experiment(mode, scenario, version, out_dir, image, keep, on_event=show_event)
+        done = lab().experiment(mode, scenario, version, out_dir, image, keep, on_event=show_event, reuse=reuse)
     out().print(summary(done.meta, done.result))
     say(f"Reports: {done.run_dir}/report.html, report.json, timeline.png")
     raise typer.Exit(ALARM_EXIT if done.alarming else 0)
@@ -83,6 +87,7 @@ def compare(
                         ] = DEFAULT_VERSION_TEXT,
     out_dir: OutDir = DEFAULT_OUT,
     image: Image = None,
+    reuse: Reuse = False,
 ) -> None:
     """Run one scenario on several layouts (and versions) and compare them side by side (exit 1 on an alarm)."""
     from rmqlab.cli.report_view import comparison_table
@@ -90,7 +95,7 @@ def compare(
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     picked = [v.strip() for v in versions.split(",") if v.strip()]
     with ProgressLine():
-        done = lab().compare(chosen, scenario, picked, out_dir, image, on_event=show_event)
+        done = lab().compare(chosen, scenario, picked, out_dir, image, on_event=show_event, reuse=reuse)
     out().print(comparison_table(done.runs))
     say(f"Comparison: {done.page}")
     raise typer.Exit(ALARM_EXIT if done.alarming else 0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.experiment.check.history import FINAL_READ, HISTORY_FILE, HistoryWriter, read_history
+from rmqlab.experiment.check.history import FAIL, FINAL_READ, HISTORY_FILE, READ, HistoryWriter, read_history
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.run.nemesis import Interrupts, Nemesis
 from rmqlab.experiment.run.scenario import Scenario
@@ -25,10 +25,11 @@ from rmqlab.runtime.provider import Provider
 from rmqlab.topology.model import Cluster, LayoutRole, Mode
 from rmqlab.topology.versions import slave_wait
 
-TOPIC = "rmqlab-exp"
+TOPIC_PREFIX = "rmqlab-exp"  # each run writes a topic of its own, so a reused cluster's older runs stay apart
 WARMUP_TOPIC = "rmqlab-warmup"
 SETTLE_TIMEOUT = 90.0
 RESTORE_TIMEOUT = 150.0
+FINAL_READ_BUDGET = 60.0  # seconds; queues left unread then are recorded as not read, never guessed
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,12 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
     direct = provider.direct(cluster)
     client = provider.client(cluster, timeout=3.0, send_timeout=scenario.workload.send_timeout)
     with client, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
-        masters = _prepare_topics(cluster, client, observer, say)
         run_dir = _new_run_dir(request)
+        topic = f"{TOPIC_PREFIX}-{time.time_ns() // 1_000_000}"  # milliseconds: unique per cluster
+        masters = _prepare_topics(cluster, client, observer, topic, say)
         history = HistoryWriter(run_dir / HISTORY_FILE)
-        ctx = RunContext(cluster, client, history, TOPIC, QUEUES_PER_GROUP, scenario.workload)
-        meta = _meta(cluster, request, masters, history.started_wall, direct)
+        ctx = RunContext(cluster, client, history, topic, QUEUES_PER_GROUP, scenario.workload)
+        meta = _meta(cluster, request, masters, history.started_wall, direct, topic)
         meta.save(run_dir)
         nemesis = Nemesis(ctx, injector)
         say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {run_dir}")
@@ -128,11 +130,20 @@ def _settle(ctx: RunContext, nemesis: Nemesis, observer: Observer, say) -> None:
 
 def _final_read(ctx: RunContext, say) -> None:
     say("Final read of every queue on every replica…")
+    deadline = time.monotonic() + FINAL_READ_BUDGET
     for group in ctx.cluster.groups:
         for broker in ctx.cluster.group_members(group):
             for queue in range(ctx.queues):
+                if time.monotonic() > deadline:
+                    _out_of_time(ctx, group, broker.name, queue)
+                    continue
                 until = _max_offset(ctx, broker.name, queue)
                 read_queue(ctx, FINAL_READ, group, broker.name, queue, {}, until=until)
+
+
+def _out_of_time(ctx: RunContext, group: str, node: str, queue: int) -> None:
+    op = ctx.history.invoke(FINAL_READ, READ, None, group=group, node=node, queue=queue)
+    ctx.history.complete(op, FAIL, error=f"not read: the final read's {FINAL_READ_BUDGET:.0f} s were used up")
 
 
 def _max_offset(ctx: RunContext, node: str, queue: int) -> int | None:
@@ -142,22 +153,24 @@ def _max_offset(ctx: RunContext, node: str, queue: int) -> int | None:
         return None
 
 
-def _prepare_topics(cluster: Cluster, client: RemotingClient, observer: Observer, say) -> dict[str, str]:
+def _prepare_topics(cluster: Cluster, client: RemotingClient, observer: Observer, topic: str,
+                    say) -> dict[str, str]:
     """Create the topics on every master, wait until every replica serves them, and until a send to
     each group is acknowledged plainly (a SYNC_MASTER answers SLAVE_NOT_AVAILABLE until replication runs)."""
     roles = observer.roles()
     masters = {g: r.master for g, r in roles.items() if r.master}
     if set(masters) != set(cluster.groups):
         raise RmqlabError("Not every group has a master before the run.", hint="rmqlab status shows why.")
-    for topic in (TOPIC, WARMUP_TOPIC):
+    for name in (topic, WARMUP_TOPIC):
         for node in masters.values():
-            client.create_topic(cluster.advertised_addr(cluster.node(node)), topic, QUEUES_PER_GROUP, QUEUES_PER_GROUP)
+            client.create_topic(cluster.advertised_addr(cluster.node(node)), name, QUEUES_PER_GROUP, QUEUES_PER_GROUP)
+        _tell_slaves(cluster, client, masters, name)
     say("Waiting until every replica serves the topic and every group acknowledges a send…")
     deadline = time.monotonic() + RESTORE_TIMEOUT
     pending = {b.name for b in cluster.brokers} | {f"send:{g}" for g in cluster.groups}
     while pending and time.monotonic() < deadline:
         for item in sorted(pending):
-            if _serves(cluster, client, masters, item):
+            if _serves(cluster, client, masters, topic, item):
                 pending.discard(item)
         time.sleep(0.5 if pending else 0)
     if pending:
@@ -165,20 +178,32 @@ def _prepare_topics(cluster: Cluster, client: RemotingClient, observer: Observer
     return masters
 
 
-def _serves(cluster: Cluster, client: RemotingClient, masters: dict[str, str], item: str) -> bool:
+def _tell_slaves(cluster: Cluster, client: RemotingClient, masters: dict[str, str], topic: str) -> None:
+    """A 5.x slave copies new topics from its master only every 10 s and refuses pulls of a topic it does
+    not know; it accepts the same topic config directly (a 4.x slave refuses, and needs none to serve)."""
+    for broker in cluster.brokers:
+        if broker.name not in masters.values():
+            try:
+                client.create_topic(cluster.advertised_addr(broker), topic, QUEUES_PER_GROUP, QUEUES_PER_GROUP)
+            except RemotingError:
+                pass
+
+
+def _serves(cluster: Cluster, client: RemotingClient, masters: dict[str, str], topic: str, item: str) -> bool:
     try:
         if item.startswith("send:"):
             node = masters[item.removeprefix("send:")]
             result = client.send(cluster.advertised_addr(cluster.node(node)), WARMUP_TOPIC, 0, b"warm-up")
             return result.code == 0
-        result = client.pull(cluster.advertised_addr(cluster.node(item)), TOPIC, 0, 0)
+        result = client.pull(cluster.advertised_addr(cluster.node(item)), topic, 0, 0)
         # A 5.x slave says TOPIC_NOT_EXIST until it has copied the topic config from its master.
         return result.code != ResponseCode.TOPIC_NOT_EXIST
     except RemotingError:
         return False
 
 
-def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], started_wall: float, direct: bool) -> RunMeta:
+def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], started_wall: float, direct: bool,
+          topic: str) -> RunMeta:
     groups = tuple(
         GroupMeta(g, tuple(b.name for b in cluster.group_members(g)), masters.get(g), QUEUES_PER_GROUP)
         for g in cluster.groups
@@ -187,7 +212,7 @@ def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], starte
         mode=request.mode.value,
         scenario=request.scenario.name,
         version=request.version,
-        topic=TOPIC,
+        topic=topic,
         groups=groups,
         started_wall=started_wall,
         duration_seconds=request.scenario.duration,
@@ -202,8 +227,15 @@ def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], starte
 
 def _new_run_dir(request: RunRequest) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    run_dir = request.out_dir / f"{stamp}-{request.mode.value}-{request.scenario.name}"
-    run_dir.mkdir(parents=True, exist_ok=False)
+    base = f"{stamp}-{request.mode.value}-{request.version}-{request.scenario.name}"
+    request.out_dir.mkdir(parents=True, exist_ok=True)
+    for attempt in itertools.count():
+        run_dir = request.out_dir / (base if not attempt else f"{base}-{attempt + 1}")
+        try:
+            run_dir.mkdir()
+            break
+        except FileExistsError:
+            continue
     latest = request.out_dir / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()

@@ -33,7 +33,7 @@ class Workload:
     rate: float = 40.0  # producer sends per second, all producers together
     producers: int = 2
     size: int = 256
-    probe_rate: float = 20.0  # per group, straight to the current master
+    probe_rate: float = 50.0  # per group, straight to the current master: windows to +-20 ms
     consumers: tuple[str, ...] = ("master", "slave")
     route_refresh: float = 30.0  # seconds between producer route refreshes, as RocketMQ clients do
     send_timeout: float = 5.0
