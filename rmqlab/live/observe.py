@@ -81,6 +81,20 @@ class Observer:
         with ThreadPoolExecutor(max_workers=min(8, len(nodes))) as pool:
             return dict(zip(nodes, pool.map(ask, nodes), strict=True))
 
+    def controller_leader(self) -> str | None:
+        """The address of the controllers' Raft leader (5.x controller mode), as the first one answering says."""
+        for namesrv in self.cluster.namesrvs:
+            if namesrv.controller is None:
+                continue
+            addr = f"{self.cluster.machine(namesrv.machine).ip}:{namesrv.controller.port}"
+            try:
+                leader = self.client.controller_metadata(addr).leader_addr
+            except RemotingError:
+                continue
+            if leader:
+                return leader
+        return None
+
     def roles(self) -> dict[str, GroupRoles]:
         """Roles from the first name server that answers; empty when none does."""
         view = self.first_answer()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from rmqlab.remoting.codes import ResponseCode
 from rmqlab.remoting.errors import RemotingConnectError, RemotingResponseError, RemotingTimeout
 from rmqlab.remoting.message import Message
-from rmqlab.remoting.results import BrokerGroup, ClusterInfo, HaStatus, PullResult, SendResult
+from rmqlab.remoting.results import BrokerGroup, ClusterInfo, ControllerMetadata, HaStatus, PullResult, SendResult
 from rmqlab.topology import naming
 from rmqlab.topology.model import BrokerNode, Cluster, Mode
 
@@ -254,6 +254,18 @@ class FakeClient:
                   if b.name != node and self.rocketmq._status(self.cluster, b.name) == "up"]
         return HaStatus(master=True, master_commit_log_max_offset=self.rocketmq.stored_bytes(self.cluster, node),
                         in_sync_slave_nums=len(slaves))
+
+    def controller_metadata(self, addr: str, timeout: float | None = None) -> ControllerMetadata:
+        controllers = [n for n in self.cluster.namesrvs if n.controller]
+        node = next((n.name for n in controllers
+                     if f"{self.cluster.machine(n.machine).ip}:{n.controller.port}" == addr), None)
+        if node is None or self.rocketmq._status(self.cluster, node) != "up":
+            raise RemotingConnectError(f"connect to {addr} failed: connection refused", addr=addr)
+        alive = [n for n in controllers if self.rocketmq._status(self.cluster, n.name) == "up"]
+        if len(alive) * 2 <= len(controllers):
+            return ControllerMetadata(None, None, None, False, {})
+        leader = f"{self.cluster.machine(alive[0].machine).ip}:{alive[0].controller.port}"
+        return ControllerMetadata("rocketmq-controller", alive[0].controller.self_id, leader, addr == leader, {})
 
     def request(self, *args, **kwargs):
         raise RemotingResponseError("the fake plays no raw requests", ResponseCode.REQUEST_CODE_NOT_SUPPORTED, None)

@@ -41,10 +41,19 @@ def existing_spec(provider: Provider, spec: ClusterSpec) -> bool:
     return True
 
 
-def start_cluster(provider: Provider, cluster: Cluster, image: str, configs: dict[str, str] | None = None) -> str:
-    """Write the cluster's folder and `docker compose up` it; the folder's path."""
+def start_cluster(provider: Provider, cluster: Cluster, image: str, configs: dict[str, str] | None = None,
+                  timeout: float = 120.0) -> str:
+    """Write the cluster's folder and `docker compose up` it; the folder's path. In controller mode the
+    name servers (with their embedded controllers) go first and the brokers once the controllers have a
+    leader, which they would otherwise wait for in 5 s retries."""
+    from rmqlab.runtime.ready import wait_for_controller_leader
+
     folder = write_cluster(cluster, image, configs)
+    first = [m.name for m in cluster.machines] + [n.name for n in cluster.namesrvs]
     try:
+        if any(n.controller for n in cluster.namesrvs):
+            provider.compose_up(cluster, str(compose_file(cluster.name)), services=first)
+            wait_for_controller_leader(provider, cluster, timeout)
         provider.compose_up(cluster, str(compose_file(cluster.name)))
     except EngineError as error:
         raise _compose_error(error) from None
