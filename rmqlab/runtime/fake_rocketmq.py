@@ -18,6 +18,7 @@ from rmqlab.remoting.message import Message
 from rmqlab.remoting.results import BrokerGroup, ClusterInfo, ControllerMetadata, HaStatus, PullResult, SendResult
 from rmqlab.topology import naming
 from rmqlab.topology.model import BrokerNode, Cluster, Mode
+from rmqlab.topology.versions import reports_ha_status
 
 NO_ANSWER_WAIT = 0.05  # how long a frozen node keeps a caller waiting before its timeout, in the fake
 
@@ -245,7 +246,7 @@ class FakeClient:
 
     def ha_status(self, broker: str, timeout: float | None = None) -> HaStatus | None:
         node = self._reach(broker)
-        if self.cluster.mode is Mode.DLEDGER or not self.cluster.version.startswith("5"):
+        if self.cluster.mode is Mode.DLEDGER or not reports_ha_status(self.cluster.version):
             return None
         group = self.cluster.node(node).group
         if self.rocketmq.master(self.cluster, group) != node:

@@ -23,7 +23,7 @@ from rmqlab.topology.model import (
     PublishedPort,
 )
 from rmqlab.topology.naming import validate_cluster_name
-from rmqlab.topology.versions import DEFAULT_VERSION, is_5x, parse_version, supports_controller_mode
+from rmqlab.topology.versions import DEFAULT_VERSION, Version, is_5x, parse_version, supports_controller_mode
 
 __all__ = ["ClusterSpec", "MODES", "ModeInfo", "build_cluster", "parse_mode"]
 
@@ -107,7 +107,7 @@ def build_cluster(spec: ClusterSpec) -> Cluster:
     cluster = Cluster(
         name=spec.name,
         mode=spec.mode,
-        version=spec.version,
+        version=Version(spec.version),
         machines=machines,
         namesrvs=namesrvs,
         brokers=brokers,

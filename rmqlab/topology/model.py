@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from rmqlab.topology import naming
-from rmqlab.topology.versions import DEFAULT_VERSION
+from rmqlab.topology.versions import DEFAULT_VERSION, Version
 
 STORE_MOUNT = "/home/rocketmq/store"
 CONF_DIR = "/home/rocketmq/conf"
@@ -172,7 +172,7 @@ class PublishedPort:
 class Cluster:
     name: str
     mode: Mode
-    version: str
+    version: Version
     machines: tuple[Machine, ...]
     namesrvs: tuple[NamesrvNode, ...]
     brokers: tuple[BrokerNode, ...]

@@ -22,13 +22,37 @@ SEED_VERSION = "4.7.0"
 # Release lines rmqlab has read the code of and runs; 4.8.x and older 4.x are not among them.
 SUPPORTED_LINES = ((4, 7), (4, 9), (5, None))
 
-_VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+
+
+class Version(str):
+    """A RocketMQ release number, checked once: still the string "5.5.0" everywhere a string goes (labels,
+    key folders, messages), and it knows its parts, so the facts below never parse it again."""
+
+    parts: tuple[int, int, int]
+
+    def __new__(cls, text: str) -> Version:
+        if isinstance(text, Version):
+            return text
+        parts = _parse(text)
+        value = super().__new__(cls, "%d.%d.%d" % parts)
+        value.parts = parts
+        return value
+
+    @property
+    def line(self) -> tuple[int, int]:
+        return self.parts[:2]
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    match = _VERSION_RE.match(text.strip())
+    """(major, minor, patch) of a supported release; BadInput for anything else."""
+    return Version(text).parts
+
+
+def _parse(text: str) -> tuple[int, int, int]:
+    match = _VERSION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if not match:
-        raise BadInput(f"'{text}' is not a RocketMQ version.", hint="Use a release number such as 5.5.0 or 4.9.7.")
+        raise BadInput(f"{text!r} is not a RocketMQ version.", hint="Use a release number such as 5.5.0 or 4.9.7.")
     major, minor, patch = (int(part) for part in match.groups())
     if not any(major == m and minor_ok in (None, minor) for m, minor_ok in SUPPORTED_LINES):
         raise BadInput(
