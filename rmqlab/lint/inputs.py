@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,11 +67,13 @@ class Host:
     addresses: frozenset[str] = field(default_factory=frozenset)
 
 
-def classify(path: str, keys: set[str]) -> str:
+def classify(path: str, keys) -> str:
+    """broker | namesrv | controller | container, from the keys present (any container with `in`)."""
     name = Path(path).name.lower()
-    if CONTAINER_KEY in keys:
+    broker_keys = any(k in keys for k in BROKER_ONLY_KEYS)
+    if CONTAINER_KEY in keys and not any(k in keys for k in BROKER_ONLY_KEYS - {"namesrvAddr"}):
         return "container"
-    if keys & BROKER_ONLY_KEYS:
+    if broker_keys:
         return "broker"
     if "enableControllerInNamesrv" in keys or "namesrv" in name or "nameserver" in name:
         return "namesrv"
@@ -81,16 +84,15 @@ def classify(path: str, keys: set[str]) -> str:
 
 def config_from_text(path: str, text: str, heap_mb: int | None = None, kind: str | None = None) -> ConfigFile:
     loaded = load_properties(text)
-    entries: dict[str, Entry] = {}
+    entries = {entry.key: entry for entry in loaded.entries}  # java.util.Properties: the last one wins
     repeated = []
-    for entry in loaded.entries:
-        if entry.key in entries:
-            repeated.append(entry.key)
-        entries[entry.key] = entry  # java.util.Properties: the last one wins
+    if len(entries) < len(loaded.entries):
+        counts = Counter(entry.key for entry in loaded.entries)
+        repeated = [key for key, count in counts.items() if count > 1]
     return ConfigFile(
         path=path,
         entries=entries,
-        kind=kind or classify(path, set(entries)),
+        kind=kind or classify(path, entries),
         heap_mb=heap_mb,
         repeated=tuple(repeated),
         refusal=loaded.refusal,

@@ -19,18 +19,21 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MALFORMED_U = "Malformed \\uxxxx encoding."
-_BREAK = re.compile(r"(\r\n|\r|\n)")
+_BREAK = re.compile(r"\r\n|\r|\n")
 _BLANKS = " \t\f"
+# A physical line with no backslash that starts a logical line: nothing to join or unescape.
+# No match for a blank or comment line. After the key, blanks then one '=' or ':', or just blanks.
+_PLAIN = re.compile(r"[ \t\f]*(?=[^ \t\f#!])([^=: \t\f]*)(?:[ \t\f]*[=:]|[ \t\f]*)[ \t\f]*(.*)", re.S)
 _GAP = re.compile(r"[ \t\f]*")
 _KEY = re.compile(r"(?:[^\\=: \t\f]+|\\.?)*", re.S)
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.S)
 _CONTROL = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     key: str
     value: str
     line: int  # the physical line the logical line starts on
@@ -68,18 +71,27 @@ class _Logical:
 
 
 def load_properties(text: str) -> Loaded:
-    pieces = _BREAK.split(text)
-    entries = []
+    lines = _BREAK.split(text)
+    entries: list[Entry] = []
     refusal = None
-    for logical in _logical_lines(pieces):
-        key_end, value_start = _split(logical.text)
-        key, bad_key = _unescape(logical.text[:key_end])
-        value, bad_value = _unescape(logical.text[value_start:])
-        if refusal is None and (bad_key is not None or bad_value is not None):
-            offset = bad_key if bad_key is not None else value_start + bad_value
-            number = logical.line_at(offset)
-            refusal = Refusal(MALFORMED_U, number, pieces[2 * (number - 1)])
-        entries.append(Entry(key, value, logical.lines[0]))
+    plain = _PLAIN.match
+    resume = 0
+    for index, line in enumerate(lines):
+        if index < resume:
+            continue  # joined into the logical line before
+        if "\\" not in line:  # the fast path: most lines of most files
+            match = plain(line)
+            if match:
+                entries.append(Entry(match[1], match[2], index + 1))
+            continue
+        logical, resume = _joined(lines, index, text.endswith("\r\n"))
+        if logical is None:
+            continue
+        entry, bad = _convert(logical)
+        entries.append(entry)
+        if refusal is None and bad is not None:
+            number = logical.line_at(bad)
+            refusal = Refusal(MALFORMED_U, number, lines[number - 1])
     return Loaded(tuple(entries), refusal)
 
 
@@ -87,47 +99,54 @@ def parse_properties(text: str) -> list[Entry]:
     return list(load_properties(text).entries)
 
 
-def _logical_lines(pieces: list[str]):
-    """Java's LineReader: logical lines with comments and blank lines dropped.
+def _joined(lines: list[str], index: int, ends_with_crlf: bool) -> tuple[_Logical | None, int]:
+    """Java's LineReader from a line holding a backslash: one logical line, and the index after it.
 
-    `pieces` alternates physical lines and their line breaks; the last piece has no break.
+    None for a comment, and for a line of only a backslash: Java then starts afresh on the next
+    line (a comment there stays a comment) -- except at the very end of the file, where it returns
+    an empty line when the backslash or its one-char line break is the last thing (after \\r\\n it
+    has already moved on and finds nothing).
     """
-    count = len(pieces) // 2 + 1
+    count = len(lines)
     chunks: list[str] = []
-    starts: list[int] = []
-    lines: list[int] = []
+    logical = _Logical("", [], [])
     length = 0
-    keep_empty_at_eof = False
-    for index in range(count):
-        line = pieces[2 * index]
-        last = index == count - 1
-        if last and not line:
+    for number in range(index, count):
+        line = lines[number]
+        if number == count - 1 and not line:
             break  # the file ended with a line break
         body = line.lstrip(_BLANKS)
-        keep_empty_at_eof = False
-        if not length:
-            if not body or body[0] in "#!":
-                continue  # blank or comment; also after a line of only a backslash
-        elif not body:
-            yield _Logical("".join(chunks), starts, lines)  # a blank line ends a joined line
-            chunks, starts, lines, length = [], [], [], 0
-            continue
+        if length and not body:
+            return _done(logical, chunks), number + 1  # a blank line ends a joined line
+        if not length and body[:1] in ("#", "!"):
+            return None, number + 1
         joins = (len(body) - len(body.rstrip("\\"))) % 2 == 1
         chunk = body[:-1] if joins else body
-        chunks.append(chunk)
-        starts.append(length)
-        lines.append(index + 1)
-        length += len(chunk)
-        if joins:
-            # Java returns the line even when empty if the file ends right after the backslash or
-            # its one-char line break (after \r\n it has already moved on and finds nothing).
-            brk = "" if last else pieces[2 * index + 1]
-            keep_empty_at_eof = last or (brk != "\r\n" and index == count - 2 and not pieces[-1])
-            continue
-        yield _Logical("".join(chunks), starts, lines)
-        chunks, starts, lines, length = [], [], [], 0
-    if length or keep_empty_at_eof:
-        yield _Logical("".join(chunks), starts or [0], lines or [count])
+        if chunk:
+            chunks.append(chunk)
+            logical.starts.append(length)
+            logical.lines.append(number + 1)
+            length += len(chunk)
+        if not joins:
+            return _done(logical, chunks), number + 1
+        if not length:
+            at_end = number == count - 1 or (number == count - 2 and not lines[-1] and not ends_with_crlf)
+            return (_Logical("", [0], [number + 1]) if at_end else None), number + 1
+    return (_done(logical, chunks) if length else None), count
+
+
+def _done(logical: _Logical, chunks: list[str]) -> _Logical:
+    logical.text = "".join(chunks)
+    return logical
+
+
+def _convert(logical: _Logical) -> tuple[Entry, int | None]:
+    """The entry Java puts, and the offset of the first malformed \\u in the logical line."""
+    key_end, value_start = _split(logical.text)
+    key, bad_key = _unescape(logical.text[:key_end])
+    value, bad_value = _unescape(logical.text[value_start:])
+    bad = bad_key if bad_key is not None else (None if bad_value is None else value_start + bad_value)
+    return Entry(key, value, logical.lines[0]), bad
 
 
 def _split(line: str) -> tuple[int, int]:
