@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCE = Path(__file__).parent / "jvm" / "LoadProperties.java"
+SOURCES = sorted((Path(__file__).parent / "jvm").glob("*.java"))
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,29 @@ def missing_jdk() -> str | None:
 def compile_oracle(workdir: Path) -> Path:
     classes = workdir / "classes"
     classes.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["javac", "-d", str(classes), str(SOURCE)], check=True, capture_output=True, text=True)
+    subprocess.run(["javac", "-d", str(classes), *map(str, SOURCES)], check=True, capture_output=True, text=True)
     return classes
+
+
+def java_parse_ints(classes: Path, texts: list[str]) -> list[tuple[int | None, int | None]]:
+    """(Integer.parseInt, Long.parseLong) of each text; None where Java throws NumberFormatException."""
+    lines = ["".join(f"{ord(c):04x}" for c in text) for text in texts]
+    result = _java(classes, "ParseInts", "\n".join(lines) + "\n")
+    rows = [line.split(" ") for line in result.splitlines()]
+    assert len(rows) == len(texts)
+    return [tuple(None if v == "refused" else int(v) for v in row) for row in rows]
+
+
+def _java(classes: Path, main: str, stdin: str) -> str:
+    result = subprocess.run(
+        ["java", "-Xshare:auto", "-cp", str(classes), main],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    return result.stdout
 
 
 def java_load_all(classes: Path, files: list[bytes], workdir: Path) -> list[JavaLoad]:
@@ -40,16 +61,8 @@ def java_load_all(classes: Path, files: list[bytes], workdir: Path) -> list[Java
         path = folder / f"{index}.properties"
         path.write_bytes(data)
         paths.append(str(path))
-    result = subprocess.run(
-        ["java", "-Xshare:auto", "-cp", str(classes), "LoadProperties"],
-        input="\n".join(paths) + "\n",
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "LC_ALL": "C.UTF-8"},
-    )
-    lines = result.stdout.splitlines()
-    assert len(lines) == len(files), result.stderr
+    lines = _java(classes, "LoadProperties", "\n".join(paths) + "\n").splitlines()
+    assert len(lines) == len(files)
     return [_parse(line) for line in lines]
 
 

@@ -65,6 +65,8 @@ CASES = [
     Case("blank-ends-join", b"a=x\\\n   \nb=y\n", entries={"a": "x", "b": "y"}),
     Case("even-backslashes-do-not-join", b"a=x\\\\\nb=y\n", entries={"a": "x\\", "b": "y"}),
     Case("join-at-eof", b"a=x\\", entries={"a": "x"}),
+    Case("joined-to-eof-backslash", b"a=x\\\n  y\\", entries={"a": "xy"}),
+    Case("backslash-only-line-inside-join", b"a=x\\\n \\\n  y\nb=1", entries={"a": "xy", "b": "1"}),
     # separators, escapes, whitespace
     Case(
         "separators",

@@ -1,17 +1,20 @@
-"""rmqlab's property parser against the real JDK's Properties.load(InputStream), on thousands of files.
+"""rmqlab's property parser against the real JDK's Properties.load(InputStream), on thousands of files,
+and its reading of numbers against Integer.parseInt / Long.parseLong.
 
 Needs javac and java (compiled in a temp dir at test time). Under CI=true a missing JDK is a failure.
 """
 
 import os
+import random
 import re
 
 import pytest
-from jvmoracle import JavaLoad, compile_oracle, java_load_all, missing_jdk
+from jvmoracle import JavaLoad, compile_oracle, java_load_all, java_parse_ints, missing_jdk
 from propcases import CASES, MALFORMED
 from propgen import generate_many
 
 from rmqlab.lint.propfile import load_properties
+from rmqlab.lint.values import java_integer
 
 GENERATED = 5000
 LONE_BACKSLASH_THEN_COMMENT = re.compile(rb"(?:^|[\r\n])[ \t\f]*\\(?:\r\n|\r|\n)[ \t\f]*[#!]")
@@ -19,14 +22,19 @@ JAVA_REFUSAL = f"java.lang.IllegalArgumentException: {MALFORMED}"
 
 
 @pytest.fixture(scope="module")
-def java(tmp_path_factory):
+def oracle(tmp_path_factory):
     reason = missing_jdk()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but the JDK oracle cannot run: {reason}")
         pytest.skip(f"no JDK here ({reason}); CI fails instead of skipping")
     work = tmp_path_factory.mktemp("jvm")
-    classes = compile_oracle(work)
+    return compile_oracle(work), work
+
+
+@pytest.fixture(scope="module")
+def java(oracle):
+    classes, work = oracle
     return lambda files: java_load_all(classes, files, work)
 
 
@@ -59,3 +67,28 @@ def test_the_hand_written_expectations_are_the_jdks(java):
             assert result.error == JAVA_REFUSAL, case.name
         else:
             assert result == JavaLoad(case.entries, None), case.name
+
+
+def _number_texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    digits = "0123456789" * 4 + "\u0661\u0669\uff11\u096a\u00b2\u00bd"  # Arabic-Indic, fullwidth, Devanagari
+    parts = ["+", "-", " ", "\t", "_", "x", "0x", "e3", ".", "\u00a0", "+-"]
+    texts = ["2147483647", "2147483648", "-2147483648", "-2147483649", "9223372036854775807",
+             "9223372036854775808", "-9223372036854775808", "", "+", "-", "+0", "-0", "00010911"]
+    for _ in range(count):
+        text = "".join(rng.choice(digits) for _ in range(rng.randint(1, 20)))
+        if rng.random() < 0.4:
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(parts) + text[at:]
+        texts.append(text)
+    return texts
+
+
+def test_numbers_read_as_integer_parse_int_and_long_parse_long_do(oracle):
+    classes, _ = oracle
+    texts = _number_texts(3000, seed=7)
+    theirs = java_parse_ints(classes, texts)
+    ours = [(java_integer(t, 32), java_integer(t, 64)) for t in texts]
+    differ = [(t, j, o) for t, j, o in zip(texts, theirs, ours, strict=True) if j != o]
+    assert not differ, differ[:5]
+    assert sum(j[0] is not None for j in theirs) > 300 and sum(j[0] is None for j in theirs) > 300

@@ -6,6 +6,7 @@ import os
 import stat
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from rmqlab.errors import BadInput
@@ -84,10 +85,11 @@ def classify(path: str, keys) -> str:
 
 def config_from_text(path: str, text: str, heap_mb: int | None = None, kind: str | None = None) -> ConfigFile:
     loaded = load_properties(text)
-    entries = {entry.key: entry for entry in loaded.entries}  # java.util.Properties: the last one wins
+    keys = list(map(itemgetter(0), loaded.entries))
+    entries = dict(zip(keys, loaded.entries, strict=True))  # java.util.Properties: the last one wins
     repeated = []
-    if len(entries) < len(loaded.entries):
-        counts = Counter(entry.key for entry in loaded.entries)
+    if len(entries) < len(keys):
+        counts = Counter(keys)
         repeated = [key for key, count in counts.items() if count > 1]
     return ConfigFile(
         path=path,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from rmqlab.lint.findings import ERROR, INFO, WARNING, Context, finding
 from rmqlab.lint.keys import COMPONENTS, DERIVED_STORE_PATHS, components_reading, key_set
 from rmqlab.lint.text import shown
@@ -83,17 +85,16 @@ def unknown_keys(ctx: Context):
             if keys is None:
                 continue
             known = keys.types
-            unknown = [(key, entry) for key, entry in file.entries.items() if key not in known]
-            for key, entry in unknown[:MAX_UNKNOWN_REPORTED]:
+            unknown = islice((key for key in file.entries if key not in known), MAX_UNKNOWN_REPORTED)
+            for key in unknown:
                 message, fix = _explain_unknown(ctx, file, key, keys)
-                yield finding(
-                    "unknown-key", WARNING, host, [file], key, f"{file.label}:{entry.line}: {message}", fix
-                )
-            if len(unknown) > MAX_UNKNOWN_REPORTED:
+                line = file.entries[key].line
+                yield finding("unknown-key", WARNING, host, [file], key, f"{file.label}:{line}: {message}", fix)
+            more = len(file.entries) - sum(key in file.entries for key in known) - MAX_UNKNOWN_REPORTED
+            if more > 0:
                 yield finding(
                     "unknown-key", WARNING, host, [file], None,
-                    f"{file.label}: {len(unknown) - MAX_UNKNOWN_REPORTED} more keys RocketMQ {ctx.version} does not "
-                    "read (not listed one by one).",
+                    f"{file.label}: {more} more keys RocketMQ {ctx.version} does not read (not listed one by one).",
                     f"Is {file.label} really a RocketMQ config? Keep only the keys the {COMPONENTS[file.kind]} reads.",
                 )
 
