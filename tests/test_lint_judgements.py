@@ -19,8 +19,13 @@ def master(name="broker-a", port=None, root=None, extra=""):
     return text + (f"listenPort={port}\n" if port is not None else "") + extra
 
 
+def as_read(text: str) -> str:
+    """The text as lint reads a UTF-8 file from disk: byte by byte, ISO-8859-1, like Java."""
+    return text.encode("utf-8").decode("latin-1")
+
+
 def lint_one_host(*texts: str, version="5.5.0", name="10.0.0.1") -> LintReport:
-    files = tuple(config_from_text(f"b{i}.properties", t) for i, t in enumerate(texts))
+    files = tuple(config_from_text(f"b{i}.properties", as_read(t)) for i, t in enumerate(texts))
     return lint_hosts([Host(name, files)], version)
 
 
