@@ -9,6 +9,8 @@ from rmqlab.lint.views import BrokerView, NamesrvView
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # worth knowing, never a reason to fail: the exit code ignores it
+SEVERITIES = (ERROR, WARNING, INFO)
 
 
 @dataclass(frozen=True)

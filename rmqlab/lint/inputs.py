@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from rmqlab.errors import BadInput
-from rmqlab.lint.propfile import Entry, parse_properties
+from rmqlab.lint.propfile import Entry, Refusal, load_properties
 
 BROKER_ONLY_KEYS = {
     "brokerName",
@@ -21,16 +25,27 @@ BROKER_ONLY_KEYS = {
     "enableControllerMode",
     "flushDiskType",
 }
+# The 5.x BrokerContainer's own file names the broker files it starts; no broker reads this key.
+CONTAINER_KEY = "brokerConfigPaths"
 SUFFIXES = (".properties", ".conf")
+MAX_FILE_BYTES = 64 * 1024 * 1024  # broker configs are a few KiB; this only stops runaway inputs
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 @dataclass(frozen=True)
 class ConfigFile:
     path: str
     entries: dict[str, Entry]
-    kind: str  # broker | namesrv | controller
+    kind: str  # broker | namesrv | controller | container
     heap_mb: int | None = None
     repeated: tuple[str, ...] = ()
+    refusal: Refusal | None = None  # Java refuses to load the file: the process does not start
 
     def raw(self, key: str) -> str | None:
         entry = self.entries.get(key)
@@ -53,9 +68,13 @@ class Host:
     addresses: frozenset[str] = field(default_factory=frozenset)
 
 
-def classify(path: str, keys: set[str]) -> str:
+def classify(path: str, keys) -> str:
+    """broker | namesrv | controller | container, from the keys present (any container with `in`)."""
     name = Path(path).name.lower()
-    if keys & BROKER_ONLY_KEYS:
+    broker_keys = any(k in keys for k in BROKER_ONLY_KEYS)
+    if CONTAINER_KEY in keys and not any(k in keys for k in BROKER_ONLY_KEYS - {"namesrvAddr"}):
+        return "container"
+    if broker_keys:
         return "broker"
     if "enableControllerInNamesrv" in keys or "namesrv" in name or "nameserver" in name:
         return "namesrv"
@@ -65,27 +84,41 @@ def classify(path: str, keys: set[str]) -> str:
 
 
 def config_from_text(path: str, text: str, heap_mb: int | None = None, kind: str | None = None) -> ConfigFile:
-    entries: dict[str, Entry] = {}
+    loaded = load_properties(text)
+    keys = list(map(itemgetter(0), loaded.entries))
+    entries = dict(zip(keys, loaded.entries, strict=True))  # java.util.Properties: the last one wins
     repeated = []
-    for entry in parse_properties(text):
-        if entry.key in entries:
-            repeated.append(entry.key)
-        entries[entry.key] = entry  # java.util.Properties: the last one wins
+    if len(entries) < len(keys):
+        counts = Counter(keys)
+        repeated = [key for key, count in counts.items() if count > 1]
     return ConfigFile(
         path=path,
         entries=entries,
-        kind=kind or classify(path, set(entries)),
+        kind=kind or classify(path, entries),
         heap_mb=heap_mb,
         repeated=tuple(repeated),
+        refusal=loaded.refusal,
     )
 
 
 def load_file(path: Path, heap_mb: int | None = None) -> ConfigFile:
+    return config_from_text(str(path), read_config_text(path), heap_mb)
+
+
+def read_config_text(path: Path) -> str:
+    """The file as Properties.load(InputStream) sees it (ISO-8859-1); devices and pipes are refused unread."""
     try:
-        text = path.read_text(encoding="latin-1")  # Properties.load(InputStream) reads ISO-8859-1
+        mode = os.stat(path).st_mode
+        for test, what in _NOT_REGULAR:
+            if test(mode):
+                raise BadInput(f"{path} is {what}, not a property file; lint reads regular files only.")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise BadInput(f"Cannot read {path}: {error.strerror or error}.") from None
-    return config_from_text(str(path), text, heap_mb)
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; that is no broker config.")
+    return data.decode("latin-1")
 
 
 def _property_files(folder: Path) -> list[Path]:

@@ -6,7 +6,7 @@ import difflib
 import re
 from collections import defaultdict
 
-from rmqlab.lint.findings import ERROR, WARNING, Context, finding
+from rmqlab.lint.findings import ERROR, INFO, WARNING, Context, finding
 from rmqlab.lint.views import parse_peers
 from rmqlab.topology.versions import needs_total_replicas
 
@@ -55,7 +55,7 @@ def _slaves(ctx: Context, classic, masters):
                 "Set brokerId=1 (2, 3 … for more slaves of the same group).",
             )
         if (b.cluster, b.name) not in masters:
-            yield _slave_without_master(b, masters)
+            yield _slave_without_master(b, masters, whole_cluster=len(ctx.hosts) > 1)
     for (_, name, broker_id), group in seen_ids.items():
         if len(group) > 1:
             yield _one_slot(
@@ -65,8 +65,20 @@ def _slaves(ctx: Context, classic, masters):
             )
 
 
-def _slave_without_master(slave, masters):
+def _slave_without_master(slave, masters, whole_cluster: bool):
     same_name = [m for (cluster, name), ms in masters.items() for m in ms if name == slave.name]
+    if not same_name and not whole_cluster:
+        # One host of a 2m2s layout holds the slave of a group whose master runs on the other host.
+        return finding(
+            "slave-without-master",
+            INFO,
+            slave.host,
+            [slave.file],
+            "brokerName",
+            f"{slave.file.label} is a slave of {slave.name!r}; its master is not among these files, which is "
+            "normal when it runs on another host. Lint all hosts together to check the pair.",
+            "rmqlab lint FOLDER (one sub-folder per host), or one --host HOST=FILE,... per host.",
+        )
     if same_name:
         other = same_name[0]
         message = (

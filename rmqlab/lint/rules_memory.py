@@ -14,7 +14,9 @@ def heap_too_big(ctx: Context):
             continue
         parts = []
         for file in host.files:
-            heap = file.heap_mb if file.heap_mb is not None else SCRIPT_DEFAULT_HEAP_MB[file.kind]
+            heap = file.heap_mb if file.heap_mb is not None else SCRIPT_DEFAULT_HEAP_MB.get(file.kind)
+            if heap is None:
+                continue  # a BrokerContainer: its script's default heap is not known here; --heap counts it
             note = "" if file.heap_mb is not None else " (script default)"
             parts.append((file, heap, note))
         total = sum(heap for _, heap, _ in parts)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rmqlab.lint.inputs import ConfigFile, Host
 from rmqlab.lint.keys import CORE_TYPES, key_set
+from rmqlab.lint.text import shown
 from rmqlab.lint.values import Reading, read_value
 from rmqlab.topology.versions import honours_ha_listen_port, is_5x, trims_string_values
 
@@ -31,6 +32,7 @@ class BrokerView:
     role: str
     listen_port: int
     ha_port: int
+    ha_label: str  # how RocketMQ arrives at ha_port, for messages
     root: str
     commitlog: str
     dledger: bool
@@ -88,6 +90,7 @@ def broker_view(file: ConfigFile, host: Host, version: str) -> BrokerView:
     if role in ("ASYNC_MASTER", "SYNC_MASTER") and not dledger and not controller:
         broker_id = 0  # BrokerStartup forces masters to id 0
     name = r.get("brokerName")
+    ha_port, ha_label = _ha_port(r, listen, version)
     return BrokerView(
         file=file,
         host=host,
@@ -97,7 +100,8 @@ def broker_view(file: ConfigFile, host: Host, version: str) -> BrokerView:
         broker_id=broker_id,
         role=role,
         listen_port=listen,
-        ha_port=_ha_port(r, listen, version),
+        ha_port=ha_port,
+        ha_label=ha_label,
         root=root,
         commitlog=_norm(r.get("storePathCommitLog", "")) or posixpath.join(root, "commitlog"),
         dledger=dledger,
@@ -110,11 +114,17 @@ def broker_view(file: ConfigFile, host: Host, version: str) -> BrokerView:
     )
 
 
-def _ha_port(r: Reader, listen: int, version: str) -> int:
+def _ha_port(r: Reader, listen: int, version: str) -> tuple[int, str]:
+    """4.9.x and 5.0.0-5.1.0 overwrite haListenPort with listenPort+1; 5.1.1+ honour a positive value."""
     configured = r.get("haListenPort", 0, "int")
-    if honours_ha_listen_port(version) and configured > 0:
-        return configured
-    return listen + 1
+    if honours_ha_listen_port(version):
+        if configured > 0:
+            return configured, "HA port (haListenPort)"
+        return listen + 1, "HA port (listenPort+1)"
+    written = (r.file.raw("haListenPort") or "").strip()
+    if written:
+        return listen + 1, f"HA port (listenPort+1; haListenPort={shown(written, 12)} is ignored before 5.1.1)"
+    return listen + 1, "HA port (listenPort+1)"
 
 
 def namesrv_view(file: ConfigFile, host: Host, version: str) -> NamesrvView:

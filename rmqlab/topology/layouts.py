@@ -137,15 +137,46 @@ def _validate(spec: ClusterSpec, info: ModeInfo) -> None:
             f"Mode {info.mode.value} runs on {info.machines} machines; --hosts gave {len(spec.hosts)}.",
             hint=f"Give exactly {info.machines} comma-separated addresses.",
         )
-    for host in spec.hosts:
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            raise BadInput(f"--hosts: '{host}' is not an IPv4 address.") from None
+    _check_hosts(spec.hosts)
     if spec.subnet:
         _check_subnet(spec.subnet)
     if spec.port_base is not None and not 1024 <= spec.port_base <= 65000:
         raise BadInput(f"--port-base must be between 1024 and 65000, not {spec.port_base}.")
+
+
+def _check_hosts(hosts: tuple[str, ...]) -> None:
+    """Each host is one machine the others reach: two entries for one machine make clashing configs."""
+    seen: set[ipaddress.IPv4Address] = set()
+    for host in hosts:
+        try:
+            address = ipaddress.IPv4Address(host)
+        except ValueError:
+            raise BadInput(f"--hosts: '{host}' is not an IPv4 address.") from None
+        unreachable = _unreachable_kind(address)
+        if unreachable:
+            raise BadInput(
+                f"--hosts: {host} is {unreachable}; the other hosts cannot reach a broker announced there.",
+                hint="Give each machine's own address on the network the hosts share.",
+            )
+        if address in seen:
+            raise BadInput(
+                f"--hosts names {host} more than once: two machines' brokers, name servers and store folders "
+                "would share one host and clash.",
+                hint="Give one distinct address per machine.",
+            )
+        seen.add(address)
+
+
+def _unreachable_kind(address: ipaddress.IPv4Address) -> str | None:
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_unspecified:
+        return "the unspecified address"
+    if address.is_multicast:
+        return "a multicast address"
+    if address.is_reserved:
+        return "a reserved address (240.0.0.0/4, including broadcast)"
+    return None
 
 
 def _check_subnet(subnet: str) -> None:
