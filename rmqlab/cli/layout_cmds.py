@@ -63,7 +63,9 @@ def _show_lint_summary(report) -> None:
 
     if report.findings:
         show_findings(report)
-    say(f"lint: {len(report.errors)} errors, {len(report.warnings)} warnings")
+    from rmqlab.cli.lint_view import summary
+
+    say(f"lint: {summary(report)}")
 
 
 def _show_host_commands(cluster, out_dir: Path) -> None:
@@ -90,7 +92,7 @@ def lint(
     json: Json = False,
 ) -> None:
     """Check broker/namesrv property files for the mistakes that stop or break a cluster."""
-    from rmqlab.cli.lint_view import show_findings
+    from rmqlab.cli.lint_view import show_findings, summary
 
     report = lab().lint(paths or [], host or [], version, memory or [], heap or [])
     if json:
@@ -98,6 +100,5 @@ def lint(
     else:
         show_findings(report)
         err().print(
-            f"{report.files} files on {report.hosts} host(s), RocketMQ {escape(version)}: "
-            f"{len(report.errors)} errors, {len(report.warnings)} warnings", markup=True)
+            f"{report.files} files on {report.hosts} host(s), RocketMQ {escape(version)}: {summary(report)}")
     raise typer.Exit(report.exit_code)
