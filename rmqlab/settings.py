@@ -37,6 +37,8 @@ def broker_sections(cluster: Cluster, broker: BrokerNode) -> tuple[Section, ...]
     else:
         sections.append(_fixed_role_replication(cluster, broker))
     sections += [_storage(broker), _reads(cluster)]
+    if is_5x(cluster.version):
+        sections.append(_lab_defaults())
     return tuple(sections)
 
 
@@ -103,6 +105,7 @@ def _fixed_role_replication(cluster: Cluster, broker: BrokerNode) -> Section:
             "Replication: a slave copies its master and never becomes master by itself.",
             (
                 Setting("brokerRole", "SLAVE"),
+                *_ha_master_address(cluster, broker),
                 Setting("flushDiskType", "ASYNC_FLUSH"),
             ),
         )
@@ -128,6 +131,25 @@ def _fixed_role_replication(cluster: Cluster, broker: BrokerNode) -> Section:
         ]
     settings.append(Setting("flushDiskType", "SYNC_FLUSH", "Acknowledge only after fsync."))
     return Section("Replication and flushing.", tuple(settings))
+
+
+def _ha_master_address(cluster: Cluster, slave: BrokerNode) -> tuple[Setting, ...]:
+    """4.9.x only. A 5.x broker applies a configured haMasterAddress before its HA client exists
+    (DefaultHAService creates it in start(), after initialize() set the address), so the address is
+    dropped, and because it was configured the slave stops taking it from registration replies: it
+    never replicates (seen on 5.5.0: "HAClient connect to master null failed" every 5 s)."""
+    if is_5x(cluster.version):
+        return ()
+    master = next(b for b in cluster.group_members(slave.group) if b.role is BrokerRole.MASTER)
+    return (
+        Setting(
+            "haMasterAddress",
+            f"{cluster.machine(master.machine).ip}:{master.ha_port}",
+            "The master's brokerIP2:HA port, the address its registration would hand out. Unset, "
+            "the slave learns it only from a name server's reply to its own registration, 10 s "
+            "late (its next one) when it registered before its master.",
+        ),
+    )
 
 
 def _dledger(cluster: Cluster, broker: BrokerNode) -> Section:
@@ -185,5 +207,20 @@ def _reads(cluster: Cluster) -> Section:
         (
             Setting("slaveReadEnable", "true", note),
             Setting("autoCreateTopicEnable", "true", "rmqlab creates its topics on every group anyway."),
+        ),
+    )
+
+
+def _lab_defaults() -> Section:
+    return Section(
+        "Lab defaults: what a laptop cluster can do without.",
+        (
+            Setting(
+                "timerWheelEnable",
+                "false",
+                "The 7-day timer wheel holds 604,800 slots twice (a direct buffer and a mapped file), "
+                "~110 MB per broker. Off, timer messages and POP consumers are refused; "
+                "`--set timerWheelEnable=true` brings them back. Delay levels still work.",
+            ),
         ),
     )
