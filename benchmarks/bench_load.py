@@ -9,7 +9,8 @@ threads round-robin over every group's master and its queues, through the 127.0.
 --sample seconds and at the end, per broker: young and full collections (count and seconds, from
 the JVM's own hsperfdata counters, read with `docker exec cat`), the share of wall time spent in
 GC, old generation use, the JVM's RSS and `docker stats` memory, CPU seconds. At the end:
-OutOfMemoryError in any log, OOMKilled or exited containers, and sends acked / failed.
+OutOfMemoryError or StackOverflowError in any log, a full code cache, OOMKilled or exited
+containers, and sends acked / failed.
 
 Pass criteria printed at the end: no OOM and no container lost; GC under 5 % of wall time per
 broker ("no GC storm"); at least 95 % of the asked rate acked.
@@ -124,6 +125,11 @@ def health(container: str) -> str:
         problems.append("OutOfMemoryError (" + (", ".join(files) or "console") + ")")
     if "CodeCache is full" in logs.stdout + logs.stderr:
         problems.append("code cache full (the JIT stopped)")
+    overflows = subprocess.run(["docker", "exec", container, "sh", "-c",
+                                "grep -l StackOverflowError $HOME/logs/rocketmqlogs/*.log 2>/dev/null"],
+                               capture_output=True, text=True).stdout.split()
+    if "StackOverflowError" in logs.stdout + logs.stderr or overflows:
+        problems.append("StackOverflowError (-Xss256k too small?)")
     return "; ".join(problems)
 
 
