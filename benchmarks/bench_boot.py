@@ -4,7 +4,8 @@
 both measured in this run with the same image.
 
     python benchmarks/bench_boot.py [--image IMG] [--repeat 3] [--name bench-boot]
-                                    [--extra-opts "-XX:TieredStopAtLevel=4"] [--timer-wheel on|off]
+                                    [--extra-opts=-XX:TieredStopAtLevel=1] [--timer-wheel on|off]
+                                    [--env MALLOC_ARENA_MAX=16]
 
 Boot: from `docker run` to the role's "boot success" line. CPU: user+system seconds of the JVM
 (PID 1) when that line appears. RSS: the JVM's VmRSS and `docker stats` memory after --settle
@@ -86,21 +87,24 @@ def stats_mb(container: str) -> float:
 
 
 def run_container(name: str, image: str, network: str, label: str, variant: Variant, heap: Heap, extra: str,
-                  *command: str, mounts: tuple[str, ...] = ()) -> float:
+                  *command: str, mounts: tuple[str, ...] = (), env: tuple[str, ...] = ()) -> float:
     started = time.monotonic()
     args = ["run", "-d", "--name", name, "--network", network, "--label", label,
             "-e", f"RMQLAB_JVM_PROFILE={variant.profile}", "-e", f"JAVA_OPT_EXT={heap.java_opts} {extra}".strip()]
+    for pair in env:
+        args += ["-e", pair]
     for mount in mounts:
         args += ["-v", mount]
     docker(*args, image, *command)
     return started
 
 
-def one_round(image: str, version: str, variant: Variant, extra: str, settle: float, name: str, network: str,
-              label: str, folder: Path) -> dict[str, float]:
+def one_round(image: str, version: str, variant: Variant, extra: str, env: tuple[str, ...], settle: float,
+              name: str, network: str, label: str, folder: Path) -> dict[str, float]:
     ns, broker = f"{name}-ns", f"{name}-broker"
     try:
-        started = run_container(ns, image, network, label, variant, variant.namesrv_heap, extra, "sh", "mqnamesrv")
+        started = run_container(ns, image, network, label, variant, variant.namesrv_heap, extra, "sh", "mqnamesrv",
+                                env=env)
         ns_boot = wait_for_line(ns, "boot success", started)
         ns_cpu = cpu_seconds(ns)
         ns_ip = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", ns).strip()
@@ -114,7 +118,7 @@ def one_round(image: str, version: str, variant: Variant, extra: str, settle: fl
         conf.chmod(0o644)
         started = run_container(broker, image, network, label, variant, variant.broker_heap, extra,
                                 "sh", "mqbroker", "-c", "/home/rocketmq/conf/b.properties",
-                                mounts=(f"{conf}:/home/rocketmq/conf/b.properties:ro",))
+                                mounts=(f"{conf}:/home/rocketmq/conf/b.properties:ro",), env=env)
         broker_boot = wait_for_line(broker, "boot success", started)
         broker_cpu = cpu_seconds(broker)
         time.sleep(settle)
@@ -144,6 +148,7 @@ def main() -> None:
     parser.add_argument("--name", default="bench-boot", help="prefix of every container and the network")
     parser.add_argument("--extra-opts", default="", help="appended to JAVA_OPT_EXT of every variant")
     parser.add_argument("--timer-wheel", choices=("on", "off"), default=None, help="override the variants' choice")
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for every container (repeatable)")
     args = parser.parse_args()
     image = args.image
     if image is None:
@@ -163,7 +168,7 @@ def main() -> None:
                     if args.timer_wheel:
                         variant = Variant(variant.profile, variant.broker_heap, variant.namesrv_heap,
                                           args.timer_wheel == "on")
-                    figures = one_round(image, version, variant, args.extra_opts, args.settle,
+                    figures = one_round(image, version, variant, args.extra_opts, tuple(args.env), args.settle,
                                         f"{args.name}-{key}", network, label, Path(tmp))
                     print(f"round {round_no + 1} {key}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
                     results.setdefault(key, []).append(figures)

@@ -69,8 +69,9 @@ rmq_exec() {
   rmq_opts="$rmq_opts -Drocketmq.namesrv.domain=127.0.0.1:9 @ROLE_OPTS@"
   case ${RMQLAB_JVM_PROFILE:-lab} in
     lab)
-      # glibc gives each thread that mallocs an arena of its own (up to 8 per core), and the
-      # JVM's many threads leave most of them near-empty but resident.
+      # glibc gives each thread that mallocs an arena of its own (up to 8 per core). Like the
+      # small stacks and code cache below, a cap for a node under load: an idle node measured
+      # the same RSS without them (bench_boot.py).
       MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
       export MALLOC_ARENA_MAX
       rmq_opts="$rmq_opts $(rmq_lab_opts "$rmq_role")"
