@@ -1,6 +1,7 @@
 """How fast is rmqlab's remoting client next to RocketMQ's own Java producer?
 
     python benchmarks/bench_remoting.py [--version 5.5.0] [--messages 20000] [--size 1024]
+    python benchmarks/bench_remoting.py --compare-jit [--rounds 10]   # tiered vs C1-only broker
 
 Starts a real name server and one broker on the host JVM (127.0.0.1:29876 / 29911), then
 measures, against that same broker and queue, with one thread and the same message size:
@@ -12,6 +13,7 @@ Prints figures only (goals: ratio >= 0.5, cluster-info median <= 5 ms).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import tempfile
@@ -59,14 +61,15 @@ public class SyncSend {
 """
 
 
-def bench_python_send(client: RemotingClient, count: int, size: int) -> float:
+def bench_python_send(client: RemotingClient, count: int, size: int, broker: str = BROKER,
+                      warmup: int = 1000) -> float:
     body = bytes(size)
-    for _ in range(min(1000, count)):
-        client.send(BROKER, TOPIC, 0, body)
+    for _ in range(min(warmup, count)):
+        client.send(broker, TOPIC, 0, body)
     failed = 0
     start = time.perf_counter()
     for _ in range(count):
-        failed += client.send(BROKER, TOPIC, 0, body).code != 0
+        failed += client.send(broker, TOPIC, 0, body).code != 0
     elapsed = time.perf_counter() - start
     if failed:
         print(f"  python: {failed} sends not SUCCESS")
@@ -102,13 +105,61 @@ def bench_cluster_info(client: RemotingClient, namesrv: str, calls: int) -> list
     return samples
 
 
+# The lab profile's JIT choice: one broker with RocketMQ's tiered C1+C2, one with C1 only.
+JIT_BROKERS = {"tiered": ("broker-a", 29911, ()), "c1": ("broker-b", 29921, ("-XX:TieredStopAtLevel=1",))}
+
+
+def compare_jit(args: argparse.Namespace) -> None:
+    """Our send rate against both brokers, and each broker's CPU time per message, in alternating
+    rounds so that a busy machine slows both alike; medians per broker."""
+    with HostCluster(args.version) as cluster, RemotingClient() as client:
+        cluster.start_namesrv()
+        for name, port, jvm_args in JIT_BROKERS.values():
+            cluster.start_broker(name, port, broker_name=name, role="ASYNC_MASTER", jvm_args=jvm_args)
+        addrs = {jit: f"127.0.0.1:{port}" for jit, (_, port, _) in JIT_BROKERS.items()}
+        pids = {jit: cluster.procs[name].popen.pid for jit, (name, _, _) in JIT_BROKERS.items()}
+        for addr in addrs.values():
+            client.create_topic(addr, TOPIC, 4, 4)
+            wait_replicating(client, addr)
+        per_round = max(1, args.messages // args.rounds)
+        print(f"RocketMQ {args.version}, 2 brokers on 127.0.0.1 (tiered JIT, C1 only), 1 thread, "
+              f"{args.rounds} alternating rounds of {per_round} x {args.size}-byte sync sends each")
+        rates: dict[str, list[float]] = {jit: [] for jit in addrs}
+        cpu_us: dict[str, list[float]] = {jit: [] for jit in addrs}
+        for _ in range(args.rounds):
+            for jit, addr in addrs.items():
+                before = _cpu_seconds(pids[jit])
+                rates[jit].append(bench_python_send(client, per_round, args.size, addr, warmup=100))
+                cpu_us[jit].append((_cpu_seconds(pids[jit]) - before) / (per_round + 100) * 1e6)
+        for jit in addrs:
+            print(f"  broker JIT {jit:<6}: median {statistics.median(rates[jit]):6.0f} msgs/s, "
+                  f"{statistics.median(cpu_us[jit]):5.0f} broker CPU-us/msg "
+                  f"(rounds: {', '.join(f'{r:.0f}/{c:.0f}' for r, c in zip(rates[jit], cpu_us[jit], strict=True))})")
+        late = slice(args.rounds // 2, None)  # after the tiered broker's C2 has compiled the hot paths
+        for what, table in (("send rate", rates), ("broker CPU per message", cpu_us)):
+            ratio = statistics.median(table["c1"]) / statistics.median(table["tiered"])
+            late_ratio = statistics.median(table["c1"][late]) / statistics.median(table["tiered"][late])
+            print(f"  {what}, C1-only / tiered: {ratio:.2f}x all rounds, {late_ratio:.2f}x second half")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default="5.5.0")
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--rtt-calls", type=int, default=1000)
+    parser.add_argument("--compare-jit", action="store_true",
+                        help="instead: our send rate against a tiered-JIT broker and a C1-only broker")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds for --compare-jit")
     args = parser.parse_args()
+    if args.compare_jit:
+        compare_jit(args)
+        return
 
     with tempfile.TemporaryDirectory(prefix="rmqlab-bench-") as tmp, \
             HostCluster(args.version) as cluster, RemotingClient() as client:

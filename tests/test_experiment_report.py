@@ -7,17 +7,17 @@ from pathlib import Path
 
 from PIL import Image
 from rich.console import Console
+
+from rmqlab.api.experiments import ExperimentRun
+from rmqlab.cli.report_view import comparison_table, summary
+from rmqlab.experiment.check.checker import check
+from rmqlab.experiment.check.history import HISTORY_FILE
 from rmqlab.experiment.report.compare import render_comparison_html
 from rmqlab.experiment.report.files import REPORT_HTML, REPORT_JSON, TIMELINE_PNG, render_run, report_json
 from rmqlab.experiment.report.html import render_html
 from rmqlab.experiment.report.timeline import timeline_picture
 from rmqlab.experiment.report.timeline_png import to_png
 from rmqlab.experiment.report.timeline_svg import to_svg
-
-from rmqlab.api.experiments import ExperimentRun
-from rmqlab.cli.report_view import comparison_table, summary
-from rmqlab.experiment.check.checker import check
-from rmqlab.experiment.check.history import HISTORY_FILE
 from testkit.synthetic import HistoryBuilder, raft_groups, two_by_two
 
 A, B = "broker-a", "broker-b"

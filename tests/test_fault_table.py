@@ -4,7 +4,6 @@ report wording without touching any of them."""
 from __future__ import annotations
 
 import typer
-from rmqlab.experiment.report.wording import describe, short
 from typer.testing import CliRunner
 
 from rmqlab import faults
@@ -12,6 +11,7 @@ from rmqlab.cli import fault_cmds
 from rmqlab.experiment.check.checker import check
 from rmqlab.experiment.check.fault_periods import faults as fault_list
 from rmqlab.experiment.check.ops import pair
+from rmqlab.experiment.report.wording import describe, short
 from rmqlab.experiment.run.scenario import scenario_from_dict
 from rmqlab.runtime.injector import FaultInjector
 from testkit.synthetic import HistoryBuilder, two_by_two

@@ -54,7 +54,7 @@ def test_every_rendered_layout_passes_lint_cleanly(spec):
 
 
 def test_heaps_that_do_not_fit_the_machine_are_reported():
-    spec = ClusterSpec(mode=Mode.SYNC_2M2S, groups=9, machine_memory_mb=2048)
+    spec = ClusterSpec(mode=Mode.SYNC_2M2S, groups=9, machine_memory_mb=1024)  # 9 x 128 MB brokers + 64 MB
     report = lint_cluster(build_cluster(spec))
     assert {f.host for f in report.errors if f.rule == "heap"} == {"machine-a", "machine-b"}
 

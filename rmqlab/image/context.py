@@ -21,7 +21,7 @@ from rmqlab.image.jars import Jar
 from rmqlab.topology.versions import is_5x, netty_40, parse_version
 
 FORMAT = 1  # bump when the meaning of the context changes without its bytes changing
-LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown")
+LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown", "rmq-cds-train.sh")
 LAUNCHERS_5X = ("mqcontroller",)
 # 4.9.x unmaps files through jdk.internal.ref.Cleaner and DirectByteBuffer by reflection (on every
 # graceful stop, in StoreCheckpoint.shutdown); without these opens Java 17 refuses it.
@@ -88,7 +88,16 @@ def launcher_common(version: str) -> str:
                   "ROLE_OPTS": role_opts})
 
 
-def dockerfile(version: str, base_ref: str, cds: str = "") -> str:
+# The AppCDS training run (bin/rmq-cds-train.sh), as the image's user so that the archives and
+# whatever it leaves behind belong to it; it cleans its store and logs up.
+CDS_STEP = (
+    "# One AppCDS archive per role, dumped by a short training run on loopback (see the script).\n"
+    "USER 3000:3000\n"
+    'RUN sh "$ROCKETMQ_HOME/bin/rmq-cds-train.sh"\n'
+)
+
+
+def dockerfile(version: str, base_ref: str, cds: str = CDS_STEP) -> str:
     return _fill(_template("Dockerfile.in"), {"VERSION": version, "BASE": base_ref, "CDS": cds})
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from rmqlab.topology.model import BrokerNode, Cluster, LayoutRole, Mode, NamesrvNode
 from rmqlab.topology.versions import (
+    applies_ha_master_address,
+    has_timer_wheel,
     honours_ha_listen_port,
     needs_total_replicas,
     parse_version,
@@ -43,6 +45,8 @@ def broker_sections(cluster: Cluster, broker: BrokerNode) -> tuple[Section, ...]
     else:
         sections.append(_fixed_role_replication(cluster, broker))
     sections += [_storage(broker, cluster.version), _reads(cluster)]
+    if has_timer_wheel(cluster.version) and not cluster.on_real_hosts:  # real hosts get RocketMQ's own
+        sections.append(_lab_defaults())
     return tuple(sections)
 
 
@@ -111,6 +115,7 @@ def _fixed_role_replication(cluster: Cluster, broker: BrokerNode) -> Section:
             "Replication: a slave copies its master and never becomes master by itself.",
             (
                 Setting("brokerRole", "SLAVE"),
+                *_ha_master_address(cluster, broker),
                 Setting("flushDiskType", "ASYNC_FLUSH"),
             ),
         )
@@ -144,6 +149,22 @@ def _sync_note(version: str) -> str:
         note += (f" {version} waits up to {key} ({seconds:.0f} s) for it, then answers FLUSH_SLAVE_TIMEOUT; "
                  "it has no slaveTimeout key.")
     return note
+
+
+def _ha_master_address(cluster: Cluster, slave: BrokerNode) -> tuple[Setting, ...]:
+    """4.x only: see versions.applies_ha_master_address (a 5.x slave given one never replicates)."""
+    if not applies_ha_master_address(cluster.version):
+        return ()
+    master = next(b for b in cluster.group_members(slave.group) if b.role is LayoutRole.MASTER)
+    return (
+        Setting(
+            "haMasterAddress",
+            f"{cluster.machine(master.machine).ip}:{master.ha_port}",
+            "The master's brokerIP2:HA port, the address its registration would hand out. Unset, "
+            "the slave learns it only from a name server's reply to its own registration, 10 s "
+            "late (its next one) when it registered before its master.",
+        ),
+    )
 
 
 def _dledger(cluster: Cluster, broker: BrokerNode) -> Section:
@@ -219,5 +240,20 @@ def _reads(cluster: Cluster) -> Section:
         (
             Setting("slaveReadEnable", "true", note),
             Setting("autoCreateTopicEnable", "true", "rmqlab creates its topics on every group anyway."),
+        ),
+    )
+
+
+def _lab_defaults() -> Section:
+    return Section(
+        "Lab defaults: what a laptop cluster can do without.",
+        (
+            Setting(
+                "timerWheelEnable",
+                "false",
+                "The 7-day timer wheel holds 604,800 slots twice (a direct buffer and a mapped file), "
+                "~110 MB per broker. Off, timer messages and POP consumers are refused; "
+                "`--set timerWheelEnable=true` brings them back. Delay levels still work.",
+            ),
         ),
     )

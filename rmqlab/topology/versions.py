@@ -110,6 +110,20 @@ def reports_ha_status(version: str) -> bool:
     return is_5x(version)
 
 
+def has_timer_wheel(version: str) -> bool:
+    """5.x brokers keep a timer wheel (timer messages, POP revive): 7 days x 86,400 slots of direct
+    buffer, ~110 MB per broker measured here; 4.x has none."""
+    return is_5x(version)
+
+
+def applies_ha_master_address(version: str) -> bool:
+    """Whether a slave's configured haMasterAddress is used. 4.x sets it on the HA client at startup; a 5.x
+    broker applies it in initialize(), before DefaultHAService creates its HA client in start(), so the
+    address is dropped, and because one was configured the slave stops taking the master's from
+    registration replies: it never replicates (seen on 5.5.0)."""
+    return not is_5x(version)
+
+
 def netty_40(version: str) -> bool:
     """4.7.0 pins netty-all 4.0.42 and ships no BouncyCastle; 4.9.x and 5.x use Netty 4.1 with
     bcpkix. Netty 4.0 reflects into sun.nio.ch for its selector, and its self-signed certificate
