@@ -22,6 +22,7 @@ class ExperimentRun:
     run_dir: Path
     meta: RunMeta
     result: CheckResult
+    dashboard: str | None = None  # the URL of the dashboard that watched it (it keeps running)
 
     @property
     def alarming(self) -> bool:
@@ -62,15 +63,19 @@ def prepare(modes: list[str], scenario: str | Scenario, version: str,
 
 
 def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | None, keep: bool,
-        on_event: Listener) -> ExperimentRun:
+        on_event: Listener, dashboard: bool = False) -> ExperimentRun:
     say = saying(on_event)
+    url = None
+    if dashboard:
+        url = lab.start_dashboard(spec.name).url  # it finds the run through the note the runner leaves
+        on_event(Said(f"Dashboard: {url}"))
     _remove_quietly(lab, spec.name)
     on_event(Said(f"Starting a fresh {spec.mode.value} cluster '{spec.name}'…"))
     try:
         up = lab.up(spec, image, on_event=on_event)
         request = RunRequest(spec.mode, scenario, out_dir, spec.version, image, keep)
         run_dir, meta, result = run_on(up.cluster, request, lab.provider, lab.injector(up.cluster), say)
-        return ExperimentRun(run_dir, meta, result)
+        return ExperimentRun(run_dir, meta, result, url)
     finally:
         if not keep:
             _remove_quietly(lab, spec.name)
@@ -106,6 +111,6 @@ def _check_out_dir(out_dir: Path) -> None:
 
 def _remove_quietly(lab, name: str) -> None:
     try:
-        lab.down(name, volumes=True)
+        lab.down(name, volumes=True, keep_dashboard=True)  # a page watching the run keeps its report link
     except RmqlabError:
         pass
