@@ -25,6 +25,14 @@ COALESCE_SECONDS = 0.05  # changes that come together go out as one update
 NO_TOKEN = "This dashboard needs its URL with the token; `rmqlab status --name {name}` shows it."
 
 
+class _Stream(EventSourceResponse):
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            pass  # the server is shutting down while a page still listens: nothing to report
+
+
 class Views:
     """The monitor's view as JSON text, built once per version however many pages listen."""
 
@@ -61,7 +69,7 @@ def build_app(monitor, token: str, port: int) -> Guard:
         return refuse(request) or Response(views.text()[1], media_type="application/json")
 
     async def events(request: Request) -> Response:
-        return refuse(request) or EventSourceResponse(_stream(monitor, views, request), ping=PING_SECONDS)
+        return refuse(request) or _Stream(_stream(monitor, views, request), ping=PING_SECONDS)
 
     async def fault(request: Request) -> Response:
         if not token_ok(request.headers.get(TOKEN_HEADER), token) or not same_origin(request.headers, port):

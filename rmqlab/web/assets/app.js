@@ -8,7 +8,7 @@ const STATE_WORDS = { running: "running", exited: "exited", paused: "paused", is
                       missing: "missing", created: "created", restarting: "restarting", dead: "dead" };
 let view = null;
 let pending = null; // {action, target} awaiting confirmation
-window.rmqlabRenders = []; // [{version, at (epoch ms), masters}] for tests and benchmarks
+window.rmqlabRenders = []; // [{version, at (epoch ms), masters, answer}] for tests and benchmarks
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -63,7 +63,8 @@ function render(next) {
   document.body.dataset.phase = view.phase;
   document.body.dataset.version = view.version;
   const masters = Object.fromEntries(view.groups.map((g) => [g.name, g.master]));
-  window.rmqlabRenders.push({ version: view.version, at: performance.timeOrigin + performance.now(), masters });
+  const answer = view.groups.map((g) => `${g.name}=${g.master || ""}/${g.slaves.slice().sort().join(",")}`).join(";");
+  window.rmqlabRenders.push({ version: view.version, at: performance.timeOrigin + performance.now(), masters, answer });
   if (window.rmqlabRenders.length > 500) window.rmqlabRenders.shift();
 }
 
@@ -121,7 +122,8 @@ function tickStrips() {
     strip.replaceChildren(...parts);
     const open = probe.windows.find((w) => w[1] === null);
     words.classList.toggle("bad", Boolean(open));
-    if (open) words.textContent = `cannot take writes for ${secondsText(now - open[0])} (${open[2]})`;
+    words.title = open ? open[2] : "";
+    if (open) words.textContent = `cannot take writes for ${secondsText(now - open[0])}: ${open[2]}`;
     else if (probe.writable === true) words.textContent = "takes writes";
     else words.textContent = "probing…";
   }
