@@ -15,8 +15,10 @@ Port = Annotated[Optional[int], typer.Option("--port", "-p", help="127.0.0.1 por
 
 @app.command()
 def dashboard(name: Name = DEFAULT_NAME, port: Port = None) -> None:
-    """Serve a live page of the cluster until Ctrl-C: machines, nodes, roles, write availability, a feed that
-    says why, and buttons for faults. Binds 127.0.0.1 only; the URL carries a token."""
+    """Serve a live page of the cluster on 127.0.0.1 until Ctrl-C.
+
+    Machines and their nodes, roles, write availability, a feed that says why, and buttons for faults. It binds
+    127.0.0.1 only and its URL carries a token."""
     from rmqlab.web.server import serve  # the web stack loads only here
 
     def ready(serving) -> None:
