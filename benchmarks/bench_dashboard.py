@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--victim", default="broker-b-slave")
+    parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
     lab = Lab()
     record = lab.start_dashboard(args.name)
@@ -161,7 +162,8 @@ def main() -> None:
         time.sleep(3)
         page_weight(driver)
         idle_cpu(record.pid, driver, record.url, args.idle)
-        latency(lab, args.name, driver, args.rounds, args.victim)
+        if not args.skip_latency:
+            latency(lab, args.name, driver, args.rounds, args.victim)
     finally:
         driver.quit()
 

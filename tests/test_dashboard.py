@@ -116,6 +116,7 @@ def test_dledger_feed_names_the_election_timing_and_the_new_leader(lab, watch):
     assert _group(view, "broker-a")["master_word"] == "leader"
     monitor.fault("kill", leader)
     view = _wait(monitor, lambda v: _group(v, "broker-a")["master"] not in (None, leader), what="a new leader")
+    view = _wait(monitor, lambda v: "was elected leader" in _texts(v), what="the feed's word on it")
     said = _texts(view)
     assert ("leader lost; a new one is elected after heartBeatTimeIntervalMs × maxHeartBeatLeak = 2000 ms × 3 = 6 s "
             "without a heartbeat, plus a vote delay of 300–1000 ms") in said
@@ -129,6 +130,7 @@ def test_controller_feed_says_the_controller_switched_to_an_in_sync_replica(lab,
     old = _group(view, "broker-a")["master"]
     monitor.fault("kill", old)
     view = _wait(monitor, lambda v: _group(v, "broker-a")["master"] not in (None, old), what="a switch")
+    view = _wait(monitor, lambda v: "The controller switched" in _texts(v), what="the feed's word on it")
     said = _texts(view)
     assert "the controller switches to an in-sync replica at once, because the master's connection closed" in said
     assert "The controller switched broker-a to" in said

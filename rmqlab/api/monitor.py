@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from rmqlab.api.dashview import build_view, cli_command
 from rmqlab.api.feed import Feed, shown_state
@@ -29,9 +30,9 @@ from rmqlab.topology import mechanisms
 from rmqlab.topology.model import Cluster
 from rmqlab.topology.versions import slave_wait
 
-ROLES_EVERY = 0.25  # the name servers' answer: what the page must show within a second
-OFFSETS_EVERY = 2.0  # commit-log offsets and replication lag
-CONTAINERS_EVERY = 5.0  # container states, unless a fault or a role change asks sooner
+ROLES_EVERY = 0.25  # the first name server's answer: what the page must show within a second
+OFFSETS_EVERY = 2.0  # every name server, commit-log offsets and replication lag
+CONTAINERS_EVERY = 10.0  # container states, unless a fault (ours or the CLI's) or a role change asks sooner
 RETRY_EVERY = 2.0  # looking again for a cluster (or an engine) that is not there
 EXPERIMENT_EVERY = 1.0
 
@@ -73,6 +74,8 @@ class _Attached:
                                      rate=probe_rate, send_timeout=slave_wait(cluster.version)[1] + 1)
                        for g in cluster.groups} if probe_rate > 0 else {}
         self.status: ClusterStatus | None = None
+        self.feed_base: ClusterStatus | None = None  # the last full look, which the feed compares with
+        self.full_soon = False
         self.answer_key: object = None
         self.audit = cluster_dir(cluster.name) / FAULT_LOG
         self.audit_offset = self.audit.stat().st_size if self.audit.exists() else 0
@@ -179,7 +182,7 @@ class Monitor:
         with self._lock:
             self._attached = attached
         status = cluster_status(attached.provider, cluster, attached.observer, offsets=True)
-        attached.status = status
+        attached.status = attached.feed_base = status
         attached.masters.update({g: s.master for g, s in status.groups.items()})
         attached.feed.start(status)
         for probe in attached.probes.values():
@@ -188,29 +191,45 @@ class Monitor:
 
     def _tick(self, offsets: bool) -> None:
         attached = self._attached
-        answers = attached.observer.each_namesrv()
-        key = [(a.namesrv, None if a.roles is None else {g: r.broker_ids for g, r in a.roles.items()})
-               for a in answers]
+        answer = attached.observer.first_answer()  # one request while the first name server answers
+        key = None if answer is None else (answer.namesrv, {g: r.broker_ids for g, r in answer.roles.items()})
         changed_answer = key != attached.answer_key
         attached.answer_key = key
         new_faults = self._read_faults(attached)
-        if changed_answer or new_faults:
+        if changed_answer and not attached.full_soon:
+            # Push the new answer at once, on the containers and offsets already known; the feed waits for the
+            # full look (fresh container states say how the master went), which the next tick takes.
+            status = _carry_offsets(cluster_status(attached.provider, attached.cluster, attached.observer),
+                                    attached.status)
             attached.provider.invalidate()
-        if not (changed_answer or offsets or new_faults):
+            attached.full_soon = True
+            self._wake.set()
+            self._apply(attached, status, new_faults, compare=False)
             return
+        if new_faults or (offsets and answer is None):
+            attached.provider.invalidate()  # with no name server answering, containers are all there is to see
+        if not (changed_answer or offsets or new_faults or attached.full_soon):
+            return
+        attached.full_soon = False
         status = cluster_status(attached.provider, attached.cluster, attached.observer, offsets=True)
         if not attached.provider.containers(self.name):
             self._detach()
             self._set_phase("unknown", f"Cluster '{self.name}' is gone (removed with rmqlab down?).",
                             f"Start it again with `rmqlab up --name {self.name}`; this page fills in when it is up.")
             return
+        self._apply(attached, status, new_faults)
+
+    def _apply(self, attached: _Attached, status: ClusterStatus, new_faults: bool, compare: bool = True) -> None:
         previous, attached.status = attached.status, status
         attached.masters.update({g: s.master for g, s in status.groups.items()})
         for g in attached.cluster.groups:
             attached.masters.setdefault(g, None)
             if g not in status.groups:
                 attached.masters[g] = None
-        added = attached.feed.compare(previous, status) if previous is not None else []
+        added = []
+        if compare:
+            base, attached.feed_base = attached.feed_base, status
+            added = attached.feed.compare(base, status) if base is not None else []
         phase_changed = self._set_phase(*_phase_of(status), notify=False)
         if added or new_faults or phase_changed or previous is None or previous.to_dict() != status.to_dict():
             self._changed()
@@ -288,6 +307,21 @@ class Monitor:
         with self._lock:
             attached, phase, version = self._attached, self._phase, self.version
         return build_view(self.name, version, phase, attached, self._experiment.view)
+
+
+def _carry_offsets(status: ClusterStatus, previous: ClusterStatus | None) -> ClusterStatus:
+    """A status asked without offsets, with the offsets last seen (until the next full look)."""
+    if previous is None:
+        return status
+    offsets = {n.name: n.commitlog_max_offset for n in previous.nodes}
+    nodes = tuple(replace(n, commitlog_max_offset=offsets.get(n.name)) for n in status.nodes)
+    groups = {}
+    for name, group in status.groups.items():
+        before = previous.groups.get(name)
+        lag = (before.replication_lag_bytes or {}) if before else {}
+        groups[name] = replace(group, commitlog_max_offset=before.commitlog_max_offset if before else None,
+                               replication_lag_bytes={s: lag.get(s) for s in group.slaves})
+    return replace(status, nodes=nodes, groups=groups, offsets_asked=True)
 
 
 def _phase_of(status: ClusterStatus) -> tuple[str, str | None, str | None]:

@@ -16,7 +16,7 @@ from rmqlab.remoting.codes import STORED_CODES, ResponseCode, response_name
 from rmqlab.remoting.errors import RemotingError
 
 PROBE_TOPIC = "rmqlab-probe"
-PROBE_RATE = 4.0  # sends per second per group
+PROBE_RATE = 2.0  # sends per second per group: enough for a strip a person reads, light on an idle cluster
 STRIP_SECONDS = 300.0  # how much of the past the strip keeps
 MAX_IN_FLIGHT = 4  # sends that may hang at once (a frozen master answers nothing)
 QUEUES = 4
