@@ -69,9 +69,17 @@ def _group_master(driver, group: str) -> str | None:
 
 def _click(driver, action: str, target: str) -> str:
     """Press the button, check the confirmation and its CLI command, confirm; the command it showed."""
-    driver.find_element("css selector", f'[data-node="{target}"] button[data-action="{action}"], '
-                                        f'[data-machine="{target}"] > .machine-head button[data-action="{action}"]'
-                        ).click()
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    selector = (f'[data-node="{target}"] button[data-action="{action}"], '
+                f'[data-machine="{target}"] > .machine-head button[data-action="{action}"]')
+    for attempt in range(3):
+        try:
+            driver.find_element("css selector", selector).click()
+            break
+        except StaleElementReferenceException:  # the box was rebuilt between finding and clicking
+            if attempt == 2:
+                raise
     dialog = driver.find_element("id", "confirm")
     _until(driver, lambda d: dialog.get_attribute("open") is not None, 5, "the confirmation")
     command = driver.find_element("id", "confirm-cli").text

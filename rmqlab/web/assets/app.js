@@ -8,6 +8,7 @@ const STATE_WORDS = { running: "running", exited: "exited", paused: "paused", is
                       missing: "missing", created: "created", restarting: "restarting", dead: "dead" };
 let view = null;
 let pending = null; // {action, target} awaiting confirmation
+let drawn = { machines: null, actions: null }; // what the boxes and buttons were built from
 window.rmqlabRenders = []; // [{version, at (epoch ms), masters, answer}] for tests and benchmarks
 
 function el(tag, attrs = {}, ...children) {
@@ -77,8 +78,10 @@ function renderBanner() {
 }
 
 function renderClusterActions() {
-  const box = document.getElementById("cluster-actions");
-  box.replaceChildren(...(view.machines.length ? view.cluster_actions : []).map((a) => actionButton(a, null)));
+  const actions = view.machines.length ? view.cluster_actions : [];
+  if (JSON.stringify(actions) === drawn.actions) return;
+  drawn.actions = JSON.stringify(actions);
+  document.getElementById("cluster-actions").replaceChildren(...actions.map((a) => actionButton(a, null)));
 }
 
 function renderGroups() {
@@ -130,6 +133,18 @@ function tickStrips() {
 }
 
 function renderMachines() {
+  // Rebuild the boxes only when what they show changes, so a button is not replaced under the pointer;
+  // offsets and lag, which change all the time, are updated in place.
+  const shape = JSON.stringify(view.machines.map((m) => [m.name, m.ip, m.state, m.actions,
+    m.nodes.map((n) => [n.name, n.state, n.role, n.role_word, n.actions])]));
+  if (shape === drawn.machines) {
+    for (const node of view.machines.flatMap((m) => m.nodes)) {
+      const facts = document.querySelector(`[data-node="${node.name}"] .facts`);
+      if (facts) facts.textContent = factsOf(node);
+    }
+    return;
+  }
+  drawn.machines = shape;
   const box = document.getElementById("machines");
   box.replaceChildren(...view.machines.map((machine) => el("div", {
       class: `machine state-${machine.state}`, "data-machine": machine.name, "data-state": machine.state },
@@ -140,8 +155,7 @@ function renderMachines() {
     ...machine.nodes.map(nodeBox))));
 }
 
-function nodeBox(node) {
-  const role = node.kind === "broker" ? node.role_word : node.role;
+function factsOf(node) {
   const facts = [];
   if (node.kind === "broker") {
     facts.push(`${node.group} · brokerId ${node.broker_id === null ? "–" : node.broker_id}`);
@@ -149,13 +163,18 @@ function nodeBox(node) {
     if (node.lag !== null && node.lag !== undefined) facts.push(`lag ${node.lag.toLocaleString()} B`);
   }
   facts.push(node.address + (node.local ? ` → ${node.local}` : ""));
+  return facts.join(" · ");
+}
+
+function nodeBox(node) {
+  const role = node.kind === "broker" ? node.role_word : node.role;
   return el("div", { class: `node kind-${node.kind} role-${role.replace(/ /g, "-")} state-${node.state}`,
                      "data-node": node.name, "data-role": role, "data-state": node.state },
     el("div", { class: "node-head" },
       el("strong", {}, node.name),
       el("span", { class: "role" }, role),
       el("span", { class: `badge state-${node.state}` }, STATE_WORDS[node.state] || node.state)),
-    el("div", { class: "facts" }, facts.join(" · ")),
+    el("div", { class: "facts" }, factsOf(node)),
     el("div", { class: "actions" }, ...node.actions.map((a) => actionButton(a, node.name))));
 }
 
