@@ -46,10 +46,13 @@ def browser():
 
 
 def _until(driver, predicate, timeout: float, what: str):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    ignored = (NoSuchElementException, StaleElementReferenceException)  # the page redraws as it is read
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: predicate(d))
+        return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(
+            lambda d: predicate(d))
     except Exception as error:  # noqa: BLE001 - say what was awaited and what the page showed
         raise AssertionError(f"{what} not seen within {timeout:.0f} s; page said: "
                              f"{driver.find_element('id', 'groups').text} / {driver.find_element('id', 'banner').text}"
@@ -65,6 +68,10 @@ def _roles(driver) -> dict[str, str]:
 def _group_master(driver, group: str) -> str | None:
     return driver.execute_script(f"const g = document.querySelector('[data-group=\"{group}\"]');"
                                  "return g ? g.dataset.master : null;")
+
+
+def _writes(driver, group: str) -> str:
+    return driver.execute_script(f"return document.querySelector('[data-writes=\"{group}\"]').textContent")
 
 
 def _click(driver, action: str, target: str) -> str:
@@ -121,13 +128,12 @@ def test_kill_and_start_a_2m2s_master_from_the_page(sync_cluster, browser, tmp_p
         assert _group_master(browser, "broker-b") == "broker-b-master"
         assert _roles(browser)["broker-b-master"] == "master"
         _until(browser, lambda d: "brokerId is fixed" in d.find_element("id", "feed").text, 5, "the feed's reason")
-        _until(browser, lambda d: "cannot take writes" in d.find_element("css selector", '[data-writes="broker-a"]')
-               .text, 10, "broker-a's strip marking it unwritable")
+        _until(browser, lambda d: "cannot take writes" in _writes(d, "broker-a"), 10,
+               "broker-a's strip marking it unwritable")
         _screenshot(browser, tmp_path, "dashboard-2m2s-master-killed")
         _click(browser, "start", "broker-a-master")
         _until(browser, lambda d: _group_master(d, "broker-a") == "broker-a-master", 120, "the master back")
-        _until(browser, lambda d: d.find_element("css selector", '[data-writes="broker-a"]').text == "takes writes",
-               30, "broker-a taking writes again")
+        _until(browser, lambda d: _writes(d, "broker-a") == "takes writes", 30, "broker-a taking writes again")
         _screenshot(browser, tmp_path, "dashboard-2m2s-master-back")
 
 
