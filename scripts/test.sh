@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+./scripts/setup-browser.sh
 ./scripts/setup-engine.sh
 python3 -m rmqlab image build
 

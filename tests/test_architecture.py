@@ -64,9 +64,38 @@ def test_the_cli_imports_only_the_api_and_its_own_helpers():
         if not name.startswith("rmqlab.cli"):
             continue
         ours = {i for i in _imports(path) if i.startswith("rmqlab")}
+        # The dashboard command starts the other face: its server entry point, nothing else of it.
         bad = {i for i in ours if not i.startswith(("rmqlab.api", "rmqlab.cli")) and i != "rmqlab.__version__"
-               and i != "rmqlab"}
+               and i != "rmqlab" and not i.startswith("rmqlab.web.server")}
         assert not bad, f"{name} imports {bad}; the CLI calls rmqlab.api only"
+
+
+def test_the_dashboard_imports_only_the_api_and_its_own_modules():
+    web = [name for name in _modules() if name.startswith("rmqlab.web")]
+    assert "rmqlab.web.app" in web
+    for name in web:
+        ours = {i for i in _imports(_modules()[name]) if i.startswith("rmqlab")}
+        bad = {i for i in ours if not i.startswith(("rmqlab.api", "rmqlab.web"))}
+        assert not bad, f"{name} imports {bad}; the dashboard calls rmqlab.api only"
+
+
+WEB_STACK = ("starlette", "uvicorn", "sse_starlette", "anyio", "h11")
+
+
+def test_only_the_dashboard_imports_the_web_stack():
+    for name, path in _modules().items():
+        if name.startswith("rmqlab.web"):
+            continue
+        bad = {i for i in _imports(path) if i.split(".")[0] in WEB_STACK}
+        assert not bad, f"{name} imports {bad}; the web stack belongs to rmqlab.web"
+
+
+def test_help_loads_no_web_stack():
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "rmqlab", "--help"], capture_output=True,
+                          text=True, cwd=PACKAGE.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert "rmqlab" in loaded and not loaded & set(WEB_STACK), sorted(loaded & set(WEB_STACK))
 
 
 def test_pure_layers_never_reach_runtime_or_image():

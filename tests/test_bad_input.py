@@ -117,6 +117,13 @@ CASES = [
     ("admin-nothing", ["admin", "--name", "bi"], {}),
     ("admin-timeout", ["admin", "--name", "bi", "--timeout", "0", "clusterList"], {}),
     ("watch-interval", ["status", "--watch", "--interval", "0", "--name", "bi"], {}),
+    # the dashboard
+    ("dashboard-port-range", ["dashboard", "--port", "70000", "--name", "bi"], {}),
+    ("dashboard-port-zero", ["dashboard", "--port", "0", "--name", "bi"], {}),
+    ("dashboard-port-text", ["dashboard", "--port", "eighty", "--name", "bi"], {}),
+    ("dashboard-name", ["dashboard", "--name", "../bi"], {}),
+    ("up-dashboard-value", ["up", "--dashboard=yes", "--name", "bi2"], {}),
+    ("experiment-dashboard-value", ["experiment", "run", "--dashboard=yes"], {}),
     ("pitfall", ["pitfall", "split-brain"], {}),
     ("image-version", ["image", "build", "--version", "3.0.0"], {}),
 ]

@@ -8,7 +8,7 @@ import pytest
 from rmqlab.lint.keys import key_set
 from rmqlab.render.settings import broker_sections
 from rmqlab.topology.layouts import build_cluster
-from rmqlab.topology.model import LayoutRole, ClusterSpec, Mode
+from rmqlab.topology.model import ClusterSpec, LayoutRole, Mode
 
 
 def keys_of(cluster, broker) -> dict[str, str]:

@@ -16,6 +16,8 @@ _WHERE = {
     "rmqlab.api.lab": ("ClusterRow", "Lab", "ModeRow", "PitfallRun", "Rendered", "UpResult", "WatchFrame"),
     "rmqlab.api.experiments": ("Comparison", "ExperimentRun"),
     "rmqlab.api.clients": ("Skipped",),
+    "rmqlab.api.monitor": ("Monitor", "cli_command"),
+    "rmqlab.runtime.livefiles": ("DashboardRecord",),
     "rmqlab.errors": ("BadInput", "RmqlabError"),
     "rmqlab.faults": ("FAULTS", "FaultKind", "FaultOption"),
     "rmqlab.lint": ("Finding", "LintReport"),

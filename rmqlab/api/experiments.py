@@ -22,6 +22,7 @@ class ExperimentRun:
     run_dir: Path
     meta: RunMeta
     result: CheckResult
+    dashboard: str | None = None  # the URL of the dashboard that watched it (it keeps running)
 
     @property
     def alarming(self) -> bool:
@@ -66,10 +67,15 @@ def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | st
 
 
 def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | None, keep: bool,
-        on_event: Listener, reuse: bool = False) -> ExperimentRun:
+        on_event: Listener, reuse: bool = False, dashboard: bool = False) -> ExperimentRun:
     """On a fresh cluster, removed afterwards; with `reuse`, on the cluster of this very spec if one runs
-    (healed, every node started, ready again), left running for the next run."""
+    (healed, every node started, ready again), left running for the next run. With `dashboard`, a detached
+    dashboard of the cluster shows the timeline as it fills in and keeps the report link afterwards."""
     say = saying(on_event)
+    url = None
+    if dashboard:
+        url = lab.start_dashboard(spec.name).url  # it finds the run through the note the runner leaves
+        on_event(Said(f"Dashboard: {url}"))
     try:
         cluster = _restored(lab, spec, on_event) if reuse else None
         if cluster is None:
@@ -78,7 +84,7 @@ def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | 
             cluster = lab.up(spec, image, on_event=on_event).cluster
         request = RunRequest(spec.mode, scenario, out_dir, spec.version, image, keep or reuse)
         run_dir, meta, result = run_on(cluster, request, lab.provider, lab.injector(cluster), say)
-        return ExperimentRun(run_dir, meta, result)
+        return ExperimentRun(run_dir, meta, result, url)
     finally:
         if not keep and not reuse:
             _remove_quietly(lab, spec.name)
@@ -124,6 +130,6 @@ def _check_out_dir(out_dir: Path) -> None:
 
 def _remove_quietly(lab, name: str) -> None:
     try:
-        lab.down(name, volumes=True)
+        lab.down(name, volumes=True, keep_dashboard=True)  # a page watching the run keeps its report link
     except RmqlabError:
         pass

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.api.events import Listener, NodeReady, Said, Waiting, quiet, saying
@@ -148,10 +149,18 @@ class Lab:
         )
         return UpResult(cluster, chosen.reference, chosen.why, folder, time.monotonic() - began, already)
 
-    def down(self, name: str, volumes: bool = False) -> Removed:
+    def down(self, name: str, volumes: bool = False, keep_dashboard: bool = False) -> Removed:
+        """Remove the cluster, and stop its dashboard (unless kept: an experiment's page outlives its cluster)."""
         from rmqlab.runtime.lifecycle import down
 
-        return down(self.provider, name, volumes)
+        validate_cluster_name(name)
+        stopped = None if keep_dashboard else self.stop_dashboard(name)
+        try:
+            return replace(down(self.provider, name, volumes), dashboard=stopped.url if stopped else None)
+        except BadInput:
+            if stopped is None:
+                raise
+            return Removed(0, 0, 0, False, dashboard=stopped.url)
 
     def clusters(self) -> list[ClusterRow]:
         rows = []
@@ -171,7 +180,9 @@ class Lab:
 
     def status(self, name: str, offsets: bool = False) -> ClusterStatus:
         cluster = self.cluster(name)
-        return cluster_status(self.provider, cluster, offsets=offsets)
+        status = cluster_status(self.provider, cluster, offsets=offsets)
+        record = self.dashboard(name)
+        return replace(status, dashboard=record.url) if record else status
 
     def watch(self, name: str, interval: float = 0.5) -> Iterator[WatchFrame]:
         """Snapshots with commit-log offsets, every `interval` seconds, remembering when each master changed."""
@@ -204,6 +215,52 @@ class Lab:
         if not 0 < timeout <= 3600:
             raise BadInput(f"--timeout must be between 0 and 3600 seconds, not {timeout}.")
         return run_mqadmin(self.provider, self.cluster(name), list(args), timeout)
+
+    # -- the dashboard ------------------------------------------------------------------------------
+
+    def monitor(self, name: str, probe_rate: float | None = None):
+        """A cluster watched live (rmqlab.api.monitor.Monitor); start() it, close() it."""
+        from rmqlab.api.monitor import Monitor
+        from rmqlab.api.probe import PROBE_RATE
+
+        validate_cluster_name(name)
+        return Monitor(self, name, PROBE_RATE if probe_rate is None else probe_rate)
+
+    def dashboard(self, name: str):
+        """The dashboard serving `name` while it runs (url, pid, port), else None."""
+        from rmqlab.runtime.livefiles import read_dashboard
+
+        return read_dashboard(name)
+
+    def start_dashboard(self, name: str, port: int | None = None):
+        """A dashboard for `name` running detached (the one already running, if any)."""
+        from rmqlab.runtime.livefiles import spawn_dashboard
+
+        return self.dashboard(name) or spawn_dashboard(name, port)
+
+    def stop_dashboard(self, name: str):
+        from rmqlab.runtime.livefiles import stop_dashboard
+
+        return stop_dashboard(name)
+
+    @contextmanager
+    def serving_dashboard(self, name: str, url: str, port: int):
+        """Record this process as the dashboard of `name` while the block runs (so `status` shows its URL)."""
+        import os
+
+        from rmqlab.errors import RmqlabError as _Error
+        from rmqlab.runtime.livefiles import DashboardRecord, clear_dashboard, write_dashboard
+
+        other = self.dashboard(name)
+        if other is not None and other.pid != os.getpid():
+            raise _Error(f"A dashboard for '{name}' already runs: {other.url} (pid {other.pid}).",
+                         hint=f"Open that URL, or stop it with `kill {other.pid}`.")
+        record = DashboardRecord(name, url, os.getpid(), port, time.time())
+        write_dashboard(record)
+        try:
+            yield record
+        finally:
+            clear_dashboard(name, record.pid)
 
     # -- faults -------------------------------------------------------------------------------------
 
@@ -279,13 +336,14 @@ class Lab:
     # -- experiments --------------------------------------------------------------------------------
 
     def experiment(self, mode: str, scenario: str, version: str, out_dir: Path, image: str | None = None,
-                   keep: bool = False, on_event: Listener = quiet, reuse: bool = False):
+                   keep: bool = False, on_event: Listener = quiet, reuse: bool = False, dashboard: bool = False):
         """A fresh cluster (or, with `reuse`, the healthy one of the same spec), the scenario's workload and
-        faults, the checker, the reports."""
+        faults, the checker, the reports; with `dashboard`, a detached dashboard of the experiment's cluster
+        that shows the timeline as it fills in."""
         from rmqlab.api import experiments
 
         (spec,), chosen = experiments.prepare([mode], scenario, version, out_dir)
-        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event, reuse)
+        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event, reuse, dashboard)
 
     def compare(self, modes: list[str], scenario: str, versions: list[str] | str, out_dir: Path,
                 image: str | None = None, on_event: Listener = quiet, reuse: bool = False):

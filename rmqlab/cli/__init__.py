@@ -73,6 +73,7 @@ def _register() -> None:
     from rmqlab.cli import (  # noqa: F401  (they register on `app`)
         client_cmds,
         cluster_cmds,
+        dashboard_cmds,
         doctor_cmds,
         experiment_cmds,
         fault_cmds,

@@ -34,6 +34,8 @@ def up(
     subnet: Annotated[Optional[str], typer.Option(
         "--subnet", help="The cluster network, a /24 or larger (default: derived from the name).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for readiness.")] = 240.0,
+    dashboard: Annotated[bool, typer.Option(
+        "--dashboard", help="Also start the live dashboard (detached; prints its URL; `down` stops it).")] = False,
 ) -> None:
     """Start a layout and wait until every broker is registered with its expected role."""
     from rmqlab.api import ClusterSpec, parse_mode
@@ -45,6 +47,10 @@ def up(
     err().print(f"[bold green]Ready[/] in {started.seconds:.1f} s: {spec.mode.value} cluster '{name}' "
                 f"(RocketMQ {version}).")
     _show_next_steps(started.cluster)
+    if dashboard:
+        from rmqlab.cli.dashboard_cmds import show_dashboard
+
+        show_dashboard(lab().start_dashboard(name))
 
 
 def _show_next_steps(cluster) -> None:
@@ -66,6 +72,8 @@ def down(
     removed = lab().down(name, volumes)
     kept = "" if volumes else " (data volumes kept; --volumes deletes them)"
     say(f"Removed {removed.containers} containers, {removed.networks} network, {removed.volumes} volumes{kept}.")
+    if removed.dashboard:
+        say("Stopped its dashboard.")
 
 
 @app.command("list")

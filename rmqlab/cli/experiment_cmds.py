@@ -35,6 +35,8 @@ def run_cmd(
     image: Image = None,
     keep: Keep = False,
     reuse: Reuse = False,
+    dashboard: Annotated[bool, typer.Option(
+        "--dashboard", help="Watch it live: a detached dashboard of the run's cluster (prints its URL).")] = False,
 ) -> None:
     """Start a fresh cluster, run the workload and the fault schedule, check the history, write reports.
 
@@ -43,9 +45,13 @@ def run_cmd(
     from rmqlab.cli.report_view import summary
 
     with ProgressLine():
-        done = lab().experiment(mode, scenario, version, out_dir, image, keep, on_event=show_event, reuse=reuse)
+        done = lab().experiment(mode, scenario, version, out_dir, image, keep, on_event=show_event, reuse=reuse,
+                                dashboard=dashboard)
     out().print(summary(done.meta, done.result))
     say(f"Reports: {done.run_dir}/report.html, report.json, timeline.png")
+    if done.dashboard:
+        say(f"The dashboard stays at {done.dashboard} with the report; "
+            f"`rmqlab down --name {done.meta.cluster}` stops it.")
     raise typer.Exit(ALARM_EXIT if done.alarming else 0)
 
 

@@ -31,6 +31,9 @@ def status_table(status) -> Table:
         role = escape(node.role) if node.kind == "namesrv" else _broker_role(node)
         where = node.address + (f" → {node.local.split(':')[1]}" if node.local else "")
         table.add_row(node.name, machine_text, f"[{colour}]{escape(node.state)}[/]", role, where)
+    if status.dashboard:
+        table.caption = f"dashboard: {escape(status.dashboard)}"
+        table.caption_justify = "left"
     return table
 
 

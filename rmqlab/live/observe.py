@@ -22,11 +22,13 @@ class Observer:
     """Asks the name servers of a cluster who is where, and its brokers how far they are.
 
     `client` is a RemotingClient (or anything with its methods) that knows how to dial the cluster;
-    the observer closes it."""
+    the observer closes it. With a `pool` (an Executor, the caller's), name servers are asked in parallel, so
+    one that hangs costs one timeout, not one per name server."""
 
-    def __init__(self, cluster: Cluster, client):
+    def __init__(self, cluster: Cluster, client, pool=None):
         self.cluster = cluster
         self.client = client
+        self.pool = pool
 
     def close(self) -> None:
         self.client.close()
@@ -38,6 +40,8 @@ class Observer:
         self.close()
 
     def each_namesrv(self) -> list[NamesrvAnswer]:
+        if self.pool is not None and len(self.cluster.namesrvs) > 1:
+            return list(self.pool.map(self._ask, self.cluster.namesrvs))
         return [self._ask(namesrv) for namesrv in self.cluster.namesrvs]
 
     def first_answer(self) -> NamesrvAnswer | None:

@@ -76,6 +76,7 @@ class Removed:
     networks: int
     volumes: int
     folder: bool
+    dashboard: str | None = None  # the URL of the dashboard stopped with it
 
 
 def down(provider: Provider, name: str, volumes: bool = False) -> Removed:

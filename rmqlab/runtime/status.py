@@ -32,6 +32,7 @@ class NodeStatus:
     role: str  # master | slave | not registered (brokers); answers | not answering (name servers)
     group: str | None = None
     broker_id: int | None = None
+    commitlog_max_offset: int | None = None  # asked only with offsets=True; None when it did not answer
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,17 @@ class ClusterStatus:
     groups: dict[str, GroupStatus]
     namesrvs_answering: tuple[str, ...]
     taken_at: float = field(default_factory=time.time)
+    dashboard: str | None = None  # the URL of the dashboard serving this cluster, while it runs
+    offsets_asked: bool = False
 
     def to_dict(self) -> dict:
         nodes = []
         for node in self.nodes:
-            entry = {k: v for k, v in asdict(node).items() if k not in ("group", "broker_id")}
+            entry = {k: v for k, v in asdict(node).items() if k not in ("group", "broker_id", "commitlog_max_offset")}
             if node.kind == "broker":
                 entry.update(group=node.group, broker_id=node.broker_id)
+                if self.offsets_asked:
+                    entry["commitlog_max_offset"] = node.commitlog_max_offset
             nodes.append(entry)
         groups = {}
         for name, group in self.groups.items():
@@ -70,7 +75,7 @@ class ClusterStatus:
         return {
             "cluster": self.cluster, "mode": self.mode, "version": self.version,
             "machines": [asdict(m) for m in self.machines], "nodes": nodes, "groups": groups,
-            "namesrvs_answering": list(self.namesrvs_answering),
+            "namesrvs_answering": list(self.namesrvs_answering), "dashboard": self.dashboard,
         }
 
 
@@ -91,9 +96,9 @@ def cluster_status(provider: Provider, cluster: Cluster, observer: Observer | No
     return ClusterStatus(
         cluster=cluster.name, mode=cluster.mode.value, version=cluster.version,
         machines=tuple(_machine(m, containers.get(m.name), network) for m in cluster.machines),
-        nodes=tuple(_node(cluster, n, containers.get(n.name), roles, answering) for n in cluster.nodes),
+        nodes=tuple(_node(cluster, n, containers.get(n.name), roles, answering, commitlog) for n in cluster.nodes),
         groups={group: _group(state, commitlog) for group, state in sorted(roles.items())},
-        namesrvs_answering=answering,
+        namesrvs_answering=answering, offsets_asked=offsets,
     )
 
 
@@ -113,7 +118,7 @@ def _machine(machine: Machine, container: ContainerState | None, network: str) -
 
 
 def _node(cluster: Cluster, node: Node, container: ContainerState | None, roles: dict[str, GroupRoles],
-          answering: tuple[str, ...]) -> NodeStatus:
+          answering: tuple[str, ...], commitlog: dict[str, int | None] | None = None) -> NodeStatus:
     local = cluster.host_port(node.machine, node.listen_port if isinstance(node, BrokerNode) else node.port)
     common = dict(name=node.name, machine=naming.machine_service(node.machine),
                   state=container.status if container else "missing", address=cluster.advertised_addr(node),
@@ -123,4 +128,6 @@ def _node(cluster: Cluster, node: Node, container: ContainerState | None, roles:
     state = roles.get(node.group)
     broker_id = state.broker_ids.get(node.name) if state else None
     role = "not registered" if broker_id is None else "master" if broker_id == 0 else "slave"
-    return NodeStatus(kind="broker", role=role, group=node.group, broker_id=broker_id, **common)
+    offset = commitlog.get(node.name) if commitlog else None
+    return NodeStatus(kind="broker", role=role, group=node.group, broker_id=broker_id, commitlog_max_offset=offset,
+                      **common)

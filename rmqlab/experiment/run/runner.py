@@ -21,6 +21,7 @@ from rmqlab.live.clientops import QUEUES_PER_GROUP
 from rmqlab.live.observe import Observer
 from rmqlab.remoting import RemotingClient, RemotingError, ResponseCode
 from rmqlab.runtime.injector import FaultInjector
+from rmqlab.runtime.livefiles import note_experiment
 from rmqlab.runtime.provider import Provider
 from rmqlab.topology.model import Cluster, LayoutRole, Mode
 from rmqlab.topology.versions import slave_wait
@@ -57,6 +58,7 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
         ctx = RunContext(cluster, client, history, topic, QUEUES_PER_GROUP, scenario.workload)
         meta = _meta(cluster, request, masters, history.started_wall, direct, topic)
         meta.save(run_dir)
+        note_experiment(cluster.name, run_dir)  # how a dashboard of this cluster finds the run
         nemesis = Nemesis(ctx, injector)
         say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {run_dir}")
         with Interrupts(ctx.stop) as interrupts:
