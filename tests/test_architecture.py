@@ -129,3 +129,11 @@ def test_no_import_circles():
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
+
+
+def test_an_engine_error_keeps_the_engine_s_code_apart_from_rmqlab_s_exit_code():
+    from rmqlab.runtime.provider import EngineError
+
+    error = EngineError("docker cp x:/f", 404, "Could not find the file /f")
+    assert error.returncode == 404 and error.exit_code == 1
+    assert str(error).startswith("`docker cp x:/f` failed (exit 404): Could not find")

@@ -300,7 +300,7 @@ class DockerProvider:
             with _call(f"docker cp {container.name}:{path}"):
                 stream, _ = container.get_archive(path)
         except EngineError as error:
-            if error.exit_code == 404:
+            if error.returncode == 404:
                 return None
             raise
         except NotFound:

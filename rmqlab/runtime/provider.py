@@ -20,16 +20,19 @@ STOP_GRACE_SECONDS = BROKER_STOP_GRACE_S
 
 
 class EngineError(RmqlabError):
-    """A call to the engine failed: what was asked, the exit code (or API status) and the end of what it said."""
+    """A call to the engine failed: what was asked, the command's exit code (or the API's HTTP status) and the
+    end of what it said. (`exit_code`, as on every RmqlabError, is what rmqlab itself exits with.)"""
 
-    def __init__(self, command: str, exit_code: int | None, stderr: str, hint: str | None = None):
+    def __init__(self, command: str, returncode: int | None, stderr: str, hint: str | None = None):
         lines = [line for line in (stderr or "").strip().splitlines() if line.strip()]
+        super().__init__("", hint=hint)
         self.command = command
-        self.exit_code = exit_code
+        self.returncode = returncode
         self.stderr_tail = "\n".join(lines[-8:])
-        code = f" (exit {exit_code})" if exit_code is not None else ""
+        code = f" (exit {returncode})" if returncode is not None else ""
         detail = f": {self.stderr_tail}" if self.stderr_tail else ""
-        super().__init__(f"`{command}` failed{code}{detail}", hint=hint)
+        self.message = f"`{command}` failed{code}{detail}"
+        self.args = (self.message,)
 
 
 class EngineUnavailable(RmqlabError):
