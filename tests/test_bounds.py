@@ -77,7 +77,8 @@ def test_producers_keep_a_dead_master_until_their_route_refresh():
     assert "retryTimesWhenSendFailed 2" in bound.why
     listed = bounds.producers(Settings(), "broker-a-master", 25.0, still_listed=True)
     assert span(listed) == pytest.approx((0.0, 28.0)) and "kept listing broker-a-master" in listed.why
-    assert bounds.producers(Settings(), "x", None, still_listed=True).high is None
+    endless = bounds.producers(Settings(), "x", None, still_listed=True)
+    assert endless.high is None and endless.span() == "unbounded" and endless.judge(50.0) is None
 
 
 def test_judging_a_measured_figure_against_its_range():

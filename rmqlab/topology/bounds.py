@@ -38,7 +38,7 @@ class Bound:
         if self.never:
             return "never"
         if self.high is None:
-            return f"{_s(self.low)} or more"
+            return f"{_s(self.low)} or more" if self.low else "unbounded"
         if self.high == 0:
             return "at once"
         if not self.low:
@@ -65,7 +65,7 @@ class Bound:
     def judge(self, measured: float | None, slack: float = 0.25) -> str | None:
         """'within', 'above' or 'below' the range; None when there is nothing to compare. `slack` absorbs the
         observer's polling (0.2 s) and rounding."""
-        if measured is None or self.never:
+        if measured is None or self.never or (self.high is None and not self.low):
             return None
         if self.low is not None and measured < self.low - slack:
             return "below"
@@ -173,7 +173,8 @@ def frozen_listing(version: str, settings: Settings) -> Bound:
                  (expiry, period, *((scan,) if scan.key in KNOBS else ())),
                  f"a paused or cut-off broker keeps its connections open, and the name server drops one only when "
                  f"more than brokerChannelExpiredTime {seconds(expiry.ms)} pass after its last registration (every "
-                 f"{period.text()}), checked every {scanned}")
+                 f"{period.text()}), checked every {scanned}; even then its slave never takes over (brokerId is "
+                 "fixed)")
 
 
 # -- producers on a stale route ---------------------------------------------------------------------------
