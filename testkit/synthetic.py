@@ -86,7 +86,8 @@ class HistoryBuilder:
 
     def fault(self, action: str, target: str, t0: float, t1: float | None = None, type: str = OK, *,
               nodes: list[str] | None = None, machine: str | None = None, **fields: Any) -> int:
-        value = {"action": action, "target": target, "nodes": nodes or [target], "machine": machine}
+        nodes = nodes if nodes is not None else ([target] if target else [])
+        value = {"action": action, "target": target, "nodes": nodes, "machine": machine}
         return self.op(NEMESIS, FAULT, value, t0, t0 + 0.05 if t1 is None else t1, type, **fields)
 
     def roles(self, t: float, masters: dict[str, str | None], slaves: dict[str, list[str]] | None = None) -> None:

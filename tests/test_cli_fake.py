@@ -107,6 +107,11 @@ def test_experiment_run_on_the_fake_writes_reports_and_exits_0(fake, tmp_path):
     assert report["groups"]["broker-b"]["unwritable_seconds"] == 0
     assert report["totals"]["acknowledged"] > 0 and report["totals"]["acknowledged_lost"] == 0
     assert not fake.containers("exp-2m2s-sync-5-5-0"), "the experiment's cluster is removed afterwards"
+    settings = json.loads((tmp_path / "runs" / "latest" / "run.json").read_text())["settings"]
+    assert settings["sendMsgTimeout"] == {"value": 5000, "set": True}, "the workload's send timeout, as run"
+    assert settings["registerNameServerPeriod"] == {"value": 30000, "set": False}
+    assert report["settings_recorded"] and report["causes"][0]["mechanism"] == "fixed roles"
+    assert [s["state"] for s in report["nodes"]["broker-a-master"]] == ["running", "down", "running"]
 
 
 def test_compare_versions_runs_the_scenario_on_each_version(fake, tmp_path):

@@ -34,3 +34,24 @@ def test_every_rmqlab_command_in_the_readme_exists():
         if result.exit_code != 0:  # "rmqlab kill broker-a-master": the second word is an argument
             result = run(words[0], "--help")
         assert result.exit_code == 0, f"README mentions `rmqlab {command}`, which does not exist"
+
+
+def test_the_readme_experiment_table_gives_the_causes_the_reports_give():
+    """The README's cause column is what a report says for a kill -9 with RocketMQ's defaults."""
+    from rmqlab.topology import bounds
+    from rmqlab.topology.model import Mode
+    from rmqlab.topology.timing import CLOSED, SILENT, Settings
+    from rmqlab.topology.versions import DEFAULT_VERSION
+
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| | broker-a could not take writes for |"):]
+    for mode in (Mode.SYNC_2M2S, Mode.DLEDGER, Mode.CONTROLLER):
+        cell = bounds.new_master(mode, DEFAULT_VERSION, CLOSED, Settings()).explain()
+        assert f"| {mode.value} |" in table and f"| {cell} |" in table, f"{mode.value}: {cell}"
+    frozen = bounds.frozen_listing(DEFAULT_VERSION, Settings()).explain()
+    assert " ".join(frozen.split()).rstrip(".") in " ".join(text.split())
+    silent = [bounds.new_master(m, DEFAULT_VERSION, SILENT, Settings()).span() for m in (Mode.DLEDGER, Mode.CONTROLLER)]
+    assert f"({silent[0]} and {silent[1]}: a silent master is noticed only by timeouts)" in " ".join(text.split())
+    recorded = Settings().with_values({"sendMsgTimeout": 5000})  # the workload's send timeout, as runs record it
+    for value in bounds.producers(recorded, "x", 0.3, still_listed=False).uses:
+        assert value.text() in text, value

@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
@@ -18,6 +19,7 @@ from rmqlab.experiment.report.html import render_html
 from rmqlab.experiment.report.timeline import timeline_picture
 from rmqlab.experiment.report.timeline_png import to_png
 from rmqlab.experiment.report.timeline_svg import to_svg
+from rmqlab.topology.timing import Settings
 from testkit.synthetic import HistoryBuilder, raft_groups, two_by_two
 
 A, B = "broker-a", "broker-b"
@@ -27,6 +29,8 @@ NAMED_KEYS = {
     "groups": "<group>", "groups.<group>.degraded_acks": "<code_name>", "groups.<group>.lost_acked_by": "<node>",
     "groups.<group>.lost_acked_by.<node>": "<code_name>", "final_read": "<node>",
     "faults[].producers.groups_after": "<group>", "anomalies.divergent_positions[].keys": "<key>",
+    "settings": "<setting>", "settings.<setting>.by_node": "<node>", "nodes": "<node>",
+    "causes[].settings": "<setting>",
 }
 
 
@@ -34,6 +38,10 @@ def eventful_run(mode="2m2s-async"):
     """Something of everything: a master killed and its disk destroyed, degraded acks, a retry stored twice,
     a read from the slave during the outage, divergent replicas."""
     meta, b = two_by_two(mode, "kill-master"), HistoryBuilder()
+    # run.json's settings, one of them different on one node
+    settings = Settings.of_files({"broker-a-master": {"registerNameServerPeriod": "10000"}, "broker-a-slave": {},
+                                  "broker-b-master": {}}, {"namesrv-a": {}})
+    meta = replace(meta, settings=settings.with_values({"sendMsgTimeout": 5000}).to_record())
     b.roles(0.1, {A: "broker-a-master", B: "broker-b-master"})
     acked_a = b.probes(A, 0.0, 30.0, failing=[(10.0, 99.0)])
     acked_b = b.probes(B, 0.0, 30.0, failing=[(4.0, 4.1)])

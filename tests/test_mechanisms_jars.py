@@ -1,4 +1,4 @@
-"""The defaults rmqlab.topology.mechanisms states, checked against each version's own jars on the host JVM
+"""The defaults rmqlab.topology.timing states, checked against each version's own jars on the host JVM
 (the fields are read by reflection), and against the key tables extracted from the same jars."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from rmqlab.topology.mechanisms import KNOBS, NOWHERE
+from rmqlab.topology.timing import CLIENT_KEYS, KNOBS, NOWHERE
 from testkit.hostjvm import HostJvmUnavailable, lib_dir
 
 PROBE = Path(__file__).parent / "jvm" / "MechanismDefaults.java"
 VERSIONS = ("4.7.0", "4.9.7", "5.5.0")
 IN_CODE = {"heartBeatTimeIntervalMs", "maxHeartBeatLeak", "minVoteIntervalMs", "maxVoteIntervalMs",
-           "pollNameServerInterval", "brokerChannelExpiredTime"}
+           "pollNameServerInterval", "sendMsgTimeout", "retryTimesWhenSendFailed", "brokerChannelExpiredTime"}
 
 
 @pytest.mark.integration
@@ -53,6 +53,10 @@ def test_file_keys_match_the_tables_extracted_from_the_jars():
         assert knob.key in table, f"{knob.key} is no {knob.file} key of 5.5.0"
         default, owners = table[knob.key]
         assert int(default) == knob.default_ms and knob.owner in owners.split(","), (knob, table[knob.key])
+
+
+def test_client_settings_are_no_cluster_file_key():
+    assert set(CLIENT_KEYS) <= IN_CODE
 
 
 def test_4x_name_servers_have_no_scan_key():

@@ -49,6 +49,7 @@ class Feed:
         self._lock = threading.Lock()
         self._lost_at: dict[str, float] = {}  # group -> when its master went
         self._last_master: dict[str, str] = {}
+        self._lost_how: dict[str, str] = {}  # group -> how its master went (CLOSED or SILENT)
 
     def add(self, kind: str, text: str, why_text: str | None = None, group: str | None = None) -> FeedItem:
         with self._lock:
@@ -130,6 +131,7 @@ class Feed:
                 if gone is not None and gone.machine in cut:
                     how = why.SILENT
                 self._lost_at[group] = self._clock()
+                self._lost_how[group] = how
                 self._last_master[group] = old
                 slaves = cur.groups[group].slaves if group in cur.groups else ()
                 items.append(self.add("role", f"{group} has no {word} ({old} left the name server's answer).",
@@ -137,7 +139,8 @@ class Feed:
             elif new and not old:
                 lost = self._lost_at.pop(group, None)
                 after = self._clock() - lost if lost is not None else None
-                text = why.new_master(self.mode, group, new, self._last_master.get(group), after)
+                text = why.new_master(self.mode, group, new, self._last_master.get(group), after, self.version,
+                                      self._lost_how.pop(group, None), self.config)
                 self._last_master[group] = new
                 items.append(self.add("role", text, None if self.mode.is_2m2s else why.clients_follow(self.config),
                                       group))

@@ -343,13 +343,9 @@ def _fault_text(record: dict) -> str:
 
 def _config(cluster: Cluster) -> dict[str, str]:
     """Every key the cluster's property files set (as rendered for it), merged."""
-    from rmqlab.lint.propfile import parse_properties
-    from rmqlab.render.files import render_configs
+    from rmqlab.render.files import merged_keys
 
-    merged: dict[str, str] = {}
-    for text in render_configs(cluster).values():
-        merged.update({entry.key: entry.value for entry in parse_properties(text)})
-    return merged
+    return merged_keys(cluster)
 
 
 __all__ = ["Monitor", "cli_command", "shown_state"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rmqlab.render.compose import CONFIG_DIR, config_path, render_compose
 from rmqlab.render.properties import render_broker_properties, render_namesrv_properties
+from rmqlab.render.settings import broker_sections, namesrv_sections
 from rmqlab.topology.model import BrokerNode, Cluster
 
 COMPOSE_FILE = "docker-compose.yaml"
@@ -21,6 +22,23 @@ def render_configs(cluster: Cluster, root: str = CONFIG_DIR) -> dict[str, str]:
             text = render_namesrv_properties(cluster, node)
         files[config_path(cluster, node, root)] = text
     return files
+
+
+def node_keys(cluster: Cluster) -> dict[str, dict[str, str]]:
+    """Node name -> every key its .properties sets, with its value, as rendered."""
+    keys = {}
+    for node in cluster.nodes:
+        sections = broker_sections(cluster, node) if isinstance(node, BrokerNode) else namesrv_sections(cluster, node)
+        keys[node.name] = {s.key: s.value for section in sections for s in section.settings}
+    return keys
+
+
+def merged_keys(cluster: Cluster) -> dict[str, str]:
+    """Every key the cluster's property files set, merged (a later node's value wins)."""
+    merged: dict[str, str] = {}
+    for keys in node_keys(cluster).values():
+        merged.update(keys)
+    return merged
 
 
 def render_cluster_files(cluster: Cluster, image: str, configs: dict[str, str] | None = None) -> dict[str, str]:

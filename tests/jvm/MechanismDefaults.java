@@ -9,6 +9,7 @@ public class MechanismDefaults {
         print("io.openmessaging.storage.dledger.DLedgerConfig", "heartBeatTimeIntervalMs", "maxHeartBeatLeak",
               "minVoteIntervalMs", "maxVoteIntervalMs");
         print("org.apache.rocketmq.client.ClientConfig", "pollNameServerInterval");
+        print("org.apache.rocketmq.client.producer.DefaultMQProducer", "sendMsgTimeout", "retryTimesWhenSendFailed");
         Class<?> routes = Class.forName("org.apache.rocketmq.namesrv.routeinfo.RouteInfoManager");
         for (Field field : routes.getDeclaredFields()) {
             if (Modifier.isStatic(field.getModifiers()) && field.getName().endsWith("BROKER_CHANNEL_EXPIRED_TIME")) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from rmqlab.experiment.check.causes import causes
 from rmqlab.experiment.check.fault_periods import Fault, faults
 from rmqlab.experiment.check.history import (
     CONSUMER_PREFIX,
@@ -17,13 +18,16 @@ from rmqlab.experiment.check.history import (
     STORED_CODE_NAMES,
     Event,
 )
+from rmqlab.experiment.check.latency import send_latency
 from rmqlab.experiment.check.masters import Masters
+from rmqlab.experiment.check.node_states import node_states
 from rmqlab.experiment.check.ops import Op, pair
 from rmqlab.experiment.check.queue_check import QueueCheck, check_queue
 from rmqlab.experiment.check.result import CheckResult, GroupResult, ProducerImpact, Throughput
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.check.verdicts import verdicts
 from rmqlab.experiment.check.windows import attribute, unwritable_windows
+from rmqlab.topology.timing import Settings
 
 __all__ = ["CheckResult", "check", "workload_end"]
 
@@ -38,16 +42,21 @@ def check(history: list[Event], meta: RunMeta, *, ignore_below: float = 0.0) -> 
     fault_list = faults(paired.ops)
     masters = Masters(meta, paired.observations)
     queue = check_queue(paired.ops)
-    groups = {g.name: _group(g, paired.ops, fault_list, masters, queue, run_end, ignore_below) for g in meta.groups}
+    bucket = _bucket_seconds(run_end)
+    groups = {g.name: _group(g, paired.ops, fault_list, masters, queue, run_end, ignore_below, bucket)
+              for g in meta.groups}
     result = CheckResult(
         mode=meta.mode, scenario=meta.scenario, version=meta.version, topic=meta.topic,
         started_wall=meta.started_wall, duration_seconds=run_end, groups=groups,
         totals=_totals(queue, sum(g.queues for g in meta.groups)), lost_keys=_lost_keys(queue),
         duplicated_keys=_duplicated_keys(queue),
         faults=fault_list, producer_impact=_producer_impact(paired.ops, fault_list),
-        final_read=_final_read(queue), anomalies=_anomalies(queue), throughput=_throughput(paired.ops, run_end),
-        warnings=paired.warnings + _queue_warnings(queue),
+        final_read=_final_read(queue), anomalies=_anomalies(queue),
+        throughput=_throughput(paired.ops, run_end, bucket), warnings=paired.warnings + _queue_warnings(queue),
+        settings=Settings.from_record(meta.settings),
+        nodes=node_states(fault_list, tuple(n for g in meta.groups for n in g.nodes), run_end),
     )
+    result.causes = causes(result)
     result.verdicts = verdicts(result)
     return result
 
@@ -60,7 +69,7 @@ def workload_end(history: list[Event]) -> float:
 
 
 def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Masters, queue: QueueCheck,
-           run_end: float, ignore_below: float) -> GroupResult:
+           run_end: float, ignore_below: float, bucket: float) -> GroupResult:
     name = meta.name
     members = frozenset(meta.nodes)
     sends = [op for op in ops if op.f == SEND and op.group == name]
@@ -84,6 +93,7 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
         slave_reads_during_outage=_slave_reads(ops, name, windows, masters),
         lost=sum(sum(c.values()) for c in lost_by.values()),
         lost_acked_by={node: dict(codes) for node, codes in sorted(lost_by.items())},
+        latency=send_latency(sends, run_end, bucket),
     )
 
 
@@ -171,14 +181,17 @@ def _final_read(queue: QueueCheck) -> dict[str, dict]:
     }
 
 
-def _throughput(ops: list[Op], run_end: float) -> Throughput:
-    size = next((b for b in _BUCKETS if run_end / b <= _MAX_BUCKETS), _BUCKETS[-1])
+def _bucket_seconds(run_end: float) -> float:
+    return float(next((b for b in _BUCKETS if run_end / b <= _MAX_BUCKETS), _BUCKETS[-1]))
+
+
+def _throughput(ops: list[Op], run_end: float, size: float) -> Throughput:
     count = max(1, math.ceil(run_end / size))
     series = {"ok": [0] * count, "fail": [0] * count, "info": [0] * count}
     for op in ops:
         if op.f == SEND and op.end is not None and op.end <= run_end:
             series[op.type][min(int(op.end // size), count - 1)] += 1
-    return Throughput(float(size), series["ok"], series["fail"], series["info"])
+    return Throughput(size, series["ok"], series["fail"], series["info"])
 
 
 def _queue_warnings(queue: QueueCheck) -> list[str]:

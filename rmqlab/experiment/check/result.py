@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rmqlab.experiment.check.fault_periods import Fault
+from rmqlab.experiment.check.latency import Latency
 from rmqlab.experiment.check.masters import Election, Segment
+from rmqlab.experiment.check.node_states import NodeSpan
 from rmqlab.experiment.check.windows import Window
+from rmqlab.topology.bounds import Bound
+from rmqlab.topology.timing import Settings
 
 REPORT_SCHEMA = "rmqlab.report/1"
 KEY_LIST_CAP = 100
@@ -27,6 +31,7 @@ class GroupResult:
     slave_reads_during_outage: dict[str, int]  # ok / fail / info pulls served by a non-master
     lost: int
     lost_acked_by: dict[str, dict[str, int]]  # node that acknowledged -> code name -> lost messages
+    latency: Latency | None = None  # how long its sends took, over the run
 
     @property
     def unwritable_seconds(self) -> float:
@@ -58,6 +63,7 @@ class GroupResult:
             "slave_reads_during_outage": self.slave_reads_during_outage,
             "lost": self.lost,
             "lost_acked_by": self.lost_acked_by,
+            "latency": self.latency.to_dict() if self.latency else None,
         }
 
 
@@ -74,6 +80,30 @@ class ProducerImpact:
         return {
             "sends": self.sends, "failed": self.failed, "last_failure_after_seconds": _round(self.last_failure_after),
             "groups_after": self.groups_after,
+        }
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One measured figure next to the mechanism that decides it and the range that mechanism predicts."""
+
+    fault: int
+    group: str | None  # None: about the producers, whatever group they wrote to
+    figure: str  # rmqlab.topology.bounds: NEW_MASTER, LISTED or PRODUCERS
+    measured: float | None  # seconds after the fault; None: it did not come during the run (or the fault)
+    bound: Bound
+
+    @property
+    def judged(self) -> str | None:
+        return self.bound.judge(self.measured)
+
+    def to_dict(self) -> dict:
+        bound = self.bound
+        return {
+            "fault": self.fault, "group": self.group, "figure": self.figure, "measured_seconds": _round(self.measured),
+            "mechanism": bound.mechanism, "expected": bound.span(),
+            "expected_seconds": None if bound.never else [_round(bound.low), _round(bound.high)],
+            "judged": self.judged, "settings": bound.settings(), "why": bound.why, "then": bound.then,
         }
 
 
@@ -106,6 +136,9 @@ class CheckResult:
     anomalies: dict[str, list]  # examples behind the anomaly totals, each list capped
     throughput: Throughput
     warnings: list[str]
+    settings: Settings = field(default_factory=lambda: Settings(recorded=False))  # as run.json recorded them
+    nodes: dict[str, list[NodeSpan]] = field(default_factory=dict)  # node -> its states over the run
+    causes: list[Cause] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -127,6 +160,10 @@ class CheckResult:
             "final_read": self.final_read,
             "anomalies": {name: items[:KEY_LIST_CAP] for name, items in self.anomalies.items()},
             "throughput": self.throughput.to_dict(),
+            "settings": self.settings.to_record(),
+            "settings_recorded": self.settings.recorded,
+            "nodes": {node: [span.to_dict() for span in spans] for node, spans in self.nodes.items()},
+            "causes": [cause.to_dict() for cause in self.causes],
             "verdicts": self.verdicts,
             "warnings": self.warnings,
         }

@@ -33,6 +33,9 @@ class RunMeta:
     fault_schedule: tuple[dict[str, Any], ...] = ()  # the scenario's schedule as data, opaque to the checker
     cluster: str = "rmqlab"
     rmqlab_version: str = __version__
+    # The settings that decide failover timing, as this run had them (rmqlab.topology.timing.Settings.to_record);
+    # empty in run.json files written before they were recorded: the checker then assumes RocketMQ's defaults.
+    settings: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def group(self, name: str) -> GroupMeta | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from rmqlab.experiment.check.fault_periods import Fault
 from rmqlab.experiment.check.masters import Election
-from rmqlab.experiment.check.result import CheckResult, GroupResult, ProducerImpact
+from rmqlab.experiment.check.result import Cause, CheckResult, GroupResult
 from rmqlab.experiment.report.wording import DEGRADED_MEANING, count, describe, listing, secs, times
-from rmqlab.faults import CUT, DISK_GONE, FROZEN
+from rmqlab.faults import DISK_GONE
+from rmqlab.topology.bounds import LISTED
 
 _ELECTING_MODES = ("dledger", "controller")
 _EXAMPLES = 3
@@ -32,10 +33,12 @@ def _fault_sentences(result: CheckResult, fault: Fault) -> list[str]:
     if not fault.disruptive:
         return []
     said = []
+    hit_a_master = False
     for group in result.groups.values():
         windows = [w for w in group.windows if w.fault == fault.index and w.overlaps_fault]
         election = next((e for e in group.elections if e.fault == fault.index), None)
         if election is not None:
+            hit_a_master = True
             said.append(_master_sentence(result, group, fault, election, windows))
         elif fault.touches & set(group.nodes):
             already = next((w for w in group.windows if w.start <= fault.t <= w.end and w.fault != fault.index), None)
@@ -45,24 +48,31 @@ def _fault_sentences(result: CheckResult, fault: Fault) -> list[str]:
             )
         elif windows:
             said.append(_other_sentence(group, fault, windows, direct=False))
+    if hit_a_master:
+        said += _producers(result, fault)
     return said or [f"{describe(fault)}: every group kept taking writes."]
 
 
 def _master_sentence(result, group: GroupResult, fault: Fault, election: Election, windows) -> str:
     name = group.name
+    cause = _cause(result, fault, name)
     if election.new_master is not None:
         verb = f"elected {election.new_master} as master" if result.mode in _ELECTING_MODES else \
             f"switched its master to {election.new_master}"
         text = f"{name} {verb} {secs(election.seconds)} after {describe(fault)}"
+        reason = None
     else:
         text = _no_new_master(result, group, fault, election)
+        reason = _why_no_new_master(result, group, fault)
     if windows:
         last = windows[-1]
         text += f"; writes to {name} never resumed" if last.until_end_of_run else \
             f"; writes resumed after {secs(last.end - fault.t)}"
     else:
         text += f"; writes to {name} never failed"
-    return text + _producers(result.producer_impact.get(fault.index)) + "."
+    if reason:  # replicas were down: that, not the mechanism's timing, is why no one took over
+        return text + f": {reason}."
+    return text + "." + (" " + _why(result, cause, _listing_note(cause, fault)) if cause else "")
 
 
 def _no_new_master(result: CheckResult, group: GroupResult, fault: Fault, election: Election) -> str:
@@ -70,27 +80,32 @@ def _no_new_master(result: CheckResult, group: GroupResult, fault: Fault, electi
     start, until = election.masterless_from, election.masterless_until
     if start is None:
         text = f"the name server kept listing {old} as master of {name} after {describe(fault)}"
-        if fault.kind and fault.kind.effect in (FROZEN, CUT):
-            text += " (a paused or cut-off broker keeps its connection open; the name server drops it only after " \
-                    "about 120 s)"
+        if fault.undone_at is not None:
+            text += f", for all {secs(fault.undone_at - fault.t)} until it was {_undone_word(fault)}"
+        else:
+            text += ", to the end of the run"
     elif until is None or until > result.duration_seconds:
         text = f"{name} had no master for the rest of the run ({secs(result.duration_seconds - start)}) " \
                f"after {describe(fault)}"
     else:
         text = f"{name} had no master for {secs(until - start)} after {describe(fault)}"
-    reason = _why_no_new_master(result, group, fault)
-    if reason:
-        text += f": {reason}"
     back = election.master_back_seconds
     if back is not None:
         after_run = fault.t + back > result.duration_seconds
         text += f"; {old} was master again {'after the run, ' if after_run else ''}{secs(back)} after the fault"
+        if fault.undone_at is not None and fault.t + back >= fault.undone_at:
+            text += f", {secs(fault.t + back - fault.undone_at)} after it was {_undone_word(fault)}"
     return text
 
 
+def _undone_word(fault: Fault) -> str:
+    return "started again" if fault.kind and fault.kind.undo == "start" else "released"
+
+
 def _why_no_new_master(result: CheckResult, group: GroupResult, fault: Fault) -> str | None:
+    """A reason outside the mechanism's timing: too few replicas left to take over."""
     if result.mode.startswith("2m2s"):
-        return f"in {result.mode} the slave never switches roles"
+        return None  # the mechanism itself says it: fixed roles
     at = fault.t
     down = {
         node for f in result.faults if f.disruptive and f.t <= at <= f.period_end(result.duration_seconds)
@@ -103,18 +118,52 @@ def _why_no_new_master(result: CheckResult, group: GroupResult, fault: Fault) ->
     return None
 
 
-def _producers(impact: ProducerImpact | None) -> str:
+def _cause(result: CheckResult, fault: Fault, group: str | None) -> Cause | None:
+    return next((c for c in result.causes if c.fault == fault.index and c.group == group), None)
+
+
+def _why(result: CheckResult, cause: Cause, note: str | None = None) -> str:
+    """'Why: DLedger election, 4.3–7 s, then the new leader's role change (here 0.9 s more): <how>; <then>.'"""
+    head = "Why" if result.settings.recorded else "Why (RocketMQ's defaults: this run recorded no settings)"
+    return f"{head}: {cause.bound.explain(note or _judgement(cause))}"
+
+
+def _judgement(cause: Cause) -> str | None:
+    bound, measured = cause.bound, cause.measured
+    judged = cause.judged
+    if judged == "within":
+        return "within it here"
+    if judged == "above":
+        extra = measured - bound.high
+        return f"here {extra:.1f} s more" if bound.then else \
+            f"here {extra:.1f} s later: more than this mechanism explains"
+    if judged == "below":
+        return f"here {bound.low - measured:.1f} s sooner: less than this mechanism allows"
+    return None
+
+
+def _listing_note(cause: Cause, fault: Fault) -> str | None:
+    """A frozen 2M2S master that the name server never dropped: its fault ended first, or the run did."""
+    if cause.figure != LISTED or cause.measured is not None:
+        return None
+    return "it was released before that" if fault.undone_at is not None else "the run ended before that"
+
+
+def _producers(result: CheckResult, fault: Fault) -> list[str]:
+    impact = result.producer_impact.get(fault.index)
     if impact is None:
-        return ""
+        return []
     where = listing(list(impact.groups_after))
     if impact.failed == 0:
-        return f"; producers wrote to {where} and none of their {impact.sends:,} sends failed"
+        return [f"Producers wrote to {where} after {describe(fault)}, and none of their {impact.sends:,} sends failed."]
     if not impact.groups_after:
-        return f"; producers' sends kept failing ({impact.failed:,} of {impact.sends:,} failed)"
-    return (
-        f"; producers wrote to {where} ({impact.failed:,} failed, the last {secs(impact.last_failure_after)} "
-        "after the fault)"
-    )
+        text = (f"Producers' sends kept failing after {describe(fault)} ({impact.failed:,} of {impact.sends:,} "
+                "failed).")
+    else:
+        text = (f"Producers: {impact.failed:,} of {impact.sends:,} sends failed after {describe(fault)}, the last "
+                f"{secs(impact.last_failure_after)} after the fault; then they wrote to {where}.")
+    cause = _cause(result, fault, None)
+    return [text + (" " + _why(result, cause) if cause else "")]
 
 
 def _other_sentence(group: GroupResult, fault: Fault, windows, direct: bool) -> str:

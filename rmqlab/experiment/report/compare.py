@@ -22,9 +22,16 @@ def render_comparison_html(results: list[tuple[RunMeta, CheckResult]]) -> str:
     labels = run_labels(results)
     body = [f"<h1>{escape(_title(results))}</h1>",
             table(["", *labels], [[label, *values] for label, values in comparison_rows(results)])]
+    end = shared_end(results)
     for label, (_, result) in zip(labels, results, strict=True):
-        body += [f"<h2>{escape(label)}</h2>", verdict_list(result.verdicts), to_svg(timeline_picture(result))]
+        body += [f"<h2>{escape(label)}</h2>", verdict_list(result.verdicts),
+                 to_svg(timeline_picture(result, end=end))]
     return page(f"rmqlab · {_title(results)}", "\n".join(body))
+
+
+def shared_end(results: list[tuple[RunMeta, CheckResult]]) -> float:
+    """One time axis for every run: from 0 to the end of the longest."""
+    return max((result.duration_seconds for _, result in results), default=0.0)
 
 
 def _title(results: list[tuple[RunMeta, CheckResult]]) -> str:

@@ -69,6 +69,19 @@ def total_rows(result: CheckResult, every: bool = True) -> list[tuple[str, str]]
             if every or always or result.totals[key]]
 
 
+def cause_text(result: CheckResult, group: str) -> str:
+    """The mechanism behind the group's first failover figure, with the range it predicts."""
+    cause = next((c for c in result.causes if c.group == group), None)
+    return cause.bound.short() if cause else "—"
+
+
+def producers_text(result: CheckResult) -> str:
+    cause = next((c for c in result.causes if c.group is None), None)
+    if cause is None or cause.measured is None:
+        return "—"
+    return f"{secs(cause.measured)} after the fault ({cause.bound.short()})"
+
+
 FAULT_HEADERS = ["#", "at", "fault", "status", "undone at", "producers after it"]
 
 
@@ -97,9 +110,11 @@ def comparison_rows(results: list[tuple[RunMeta, CheckResult]]) -> list[tuple[st
         rows += [
             (f"{name} unwritable", [secs(g.unwritable_seconds) if g else "—" for g in present]),
             (f"{name} time to new master", [new_master_text(g) if g else "—" for g in present]),
+            (f"{name} why", [cause_text(result, name) for _, result in results]),
             (f"{name} master start → end",
              [f"{g.master_at_start or 'none'} → {g.master_at_end or 'none'}" if g else "—" for g in present]),
         ]
+    rows.append(("producers' last failure", [producers_text(result) for _, result in results]))
     for key, label in [("acknowledged", "acknowledged"), ("acknowledged_lost", "lost"), ("duplicated", "duplicated"),
                        ("recovered", "recovered"), ("unknown", "unknown outcome"), ("degraded_acks", "degraded acks")]:
         rows.append((label, [f"{result.totals[key]:,}" for _, result in results]))

@@ -15,15 +15,25 @@ from rmqlab.errors import RmqlabError
 from rmqlab.experiment.check.history import FAIL, FINAL_READ, HISTORY_FILE, READ, HistoryWriter, read_history
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.run.nemesis import Interrupts, Nemesis
-from rmqlab.experiment.run.scenario import Scenario
-from rmqlab.experiment.run.workload import Consumer, Prober, Producer, RoleObserver, RunContext, read_queue
+from rmqlab.experiment.run.scenario import Scenario, Workload
+from rmqlab.experiment.run.workload import (
+    MAX_ATTEMPTS,
+    Consumer,
+    Prober,
+    Producer,
+    RoleObserver,
+    RunContext,
+    read_queue,
+)
 from rmqlab.live.clientops import QUEUES_PER_GROUP
 from rmqlab.live.observe import Observer
 from rmqlab.remoting import RemotingClient, RemotingError, ResponseCode
+from rmqlab.render.files import node_keys
 from rmqlab.runtime.injector import FaultInjector
 from rmqlab.runtime.livefiles import note_experiment
 from rmqlab.runtime.provider import Provider
 from rmqlab.topology.model import Cluster, LayoutRole, Mode
+from rmqlab.topology.timing import Settings
 from rmqlab.topology.versions import slave_wait
 
 TOPIC_PREFIX = "rmqlab-exp"  # each run writes a topic of its own, so a reused cluster's older runs stay apart
@@ -56,7 +66,8 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
         masters = _prepare_topics(cluster, client, observer, topic, say)
         history = HistoryWriter(run_dir / HISTORY_FILE)
         ctx = RunContext(cluster, client, history, topic, QUEUES_PER_GROUP, scenario.workload)
-        meta = _meta(cluster, request, masters, history.started_wall, direct, topic)
+        meta = _meta(cluster, request, masters, history.started_wall, direct, topic,
+                     failover_settings(cluster, scenario.workload))
         meta.save(run_dir)
         note_experiment(cluster.name, run_dir)  # how a dashboard of this cluster finds the run
         nemesis = Nemesis(ctx, injector)
@@ -204,8 +215,22 @@ def _serves(cluster: Cluster, client: RemotingClient, masters: dict[str, str], t
         return False
 
 
+def failover_settings(cluster: Cluster, workload: Workload) -> Settings:
+    """What decides this run's failover timing: the cluster's rendered files and the producers' settings."""
+    keys = node_keys(cluster)
+    files = Settings.of_files({b.name: keys[b.name] for b in cluster.brokers},
+                              {n.name: keys[n.name] for n in cluster.namesrvs})
+    return files.with_values(_client_settings(workload))
+
+
+def _client_settings(workload: Workload) -> dict[str, int]:
+    """The producers' settings, named as RocketMQ's client names them."""
+    return {"pollNameServerInterval": round(workload.route_refresh * 1000),
+            "sendMsgTimeout": round(workload.send_timeout * 1000), "retryTimesWhenSendFailed": MAX_ATTEMPTS - 1}
+
+
 def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], started_wall: float, direct: bool,
-          topic: str) -> RunMeta:
+          topic: str, settings: Settings) -> RunMeta:
     groups = tuple(
         GroupMeta(g, tuple(b.name for b in cluster.group_members(g)), masters.get(g), QUEUES_PER_GROUP)
         for g in cluster.groups
@@ -220,6 +245,7 @@ def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], starte
         duration_seconds=request.scenario.duration,
         fault_schedule=tuple(request.scenario.to_dict()["faults"]),
         cluster=cluster.name,
+        settings=settings.to_record(),
         extra={
             "description": request.scenario.description,
             "client_path": "direct to the brokers' addresses" if direct else "through 127.0.0.1 published ports",
