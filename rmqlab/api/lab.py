@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmqlab.api.events import Listener, NodeReady, Said, Waiting, quiet, saying
+from rmqlab.api.specs import checked_spec
 from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.faults import FAULTS
 from rmqlab.lint import Finding, LintReport
@@ -102,7 +103,7 @@ class Lab:
         from rmqlab.render.files import check_out_dir, render_cluster_files, write_files
         from rmqlab.render.presets import default_image_reference
 
-        cluster = build_cluster(spec)
+        cluster = build_cluster(checked_spec(spec))
         files = render_cluster_files(cluster, image or default_image_reference(spec.version))
         report = lint_cluster(cluster, files)
         check_out_dir(out_dir, files)
@@ -129,6 +130,7 @@ class Lab:
         from rmqlab.runtime.ready import wait_until_ready
 
         began = time.monotonic()
+        spec = checked_spec(spec)
         cluster = build_cluster(spec)
         configs = render_configs(cluster)  # rendered once: linted now, written below
         report = lint_cluster(cluster, configs)
@@ -216,12 +218,14 @@ class Lab:
 
         return FaultInjector(cluster, self.provider, roles, AuditLog(cluster_dir(cluster.name) / FAULT_LOG))
 
-    def fault(self, name: str, action: str, target: str | None = None, **options: str) -> FaultResult:
-        """One entry of the fault table (rmqlab.faults.FAULTS), done to a node, a machine or a role alias."""
+    def fault(self, name: str, action: str, target: str | None = None, peer: str | None = None,
+              **options: str) -> FaultResult:
+        """One entry of the fault table (rmqlab.faults.FAULTS), done to a node, a machine or a role alias (and
+        to a peer, for partition A B)."""
         if action not in FAULTS:
             raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
         validate_cluster_name(name)
-        return self.injector(self.cluster(name)).apply(action, target, **options)
+        return self.injector(self.cluster(name)).apply(action, target, peer, **options)
 
     def heal(self, name: str) -> FaultResult:
         return self.fault(name, "heal")
@@ -259,20 +263,22 @@ class Lab:
 
     # -- experiments --------------------------------------------------------------------------------
 
-    def experiment(self, mode: str, scenario: str, version: str, out_dir: Path, image: str | None = None,
-                   keep: bool = False, on_event: Listener = quiet):
-        """A fresh cluster, the scenario's workload and faults, the checker, the reports."""
+    def experiment(self, mode: str, scenario, version: str, out_dir: Path, image: str | None = None,
+                   keep: bool = False, on_event: Listener = quiet, knobs=(), prefix: str = "exp"):
+        """A fresh cluster, the scenario's workload and faults, the checker, the reports. `knobs` are --set
+        knobs (rmqlab.api.parse_knobs); `prefix` names the cluster (<prefix>-<mode>)."""
         from rmqlab.api import experiments
 
-        (spec,), chosen = experiments.prepare([mode], scenario, version, out_dir)
-        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event)
+        (plan,) = experiments.prepare([mode], scenario, version, out_dir, tuple(knobs), prefix=prefix)
+        return experiments.run(self, plan, out_dir, image, keep, on_event)
 
-    def compare(self, modes: list[str], scenario: str, version: str, out_dir: Path, image: str | None = None,
-                on_event: Listener = quiet):
+    def compare(self, modes: list[str], scenario, version: str, out_dir: Path, image: str | None = None,
+                on_event: Listener = quiet, knobs=(), variants=None, prefix: str = "exp"):
+        """One scenario on several layouts, and on each of several variants (rmqlab.api.parse_variant)."""
         from rmqlab.api import experiments
 
-        specs, chosen = experiments.prepare(modes, scenario, version, out_dir)
-        return experiments.compare(self, specs, chosen, out_dir, image, on_event)
+        plans = experiments.prepare(modes, scenario, version, out_dir, tuple(knobs), variants, prefix)
+        return experiments.compare(self, plans, out_dir, image, on_event)
 
     def report(self, run_dir: Path):
         """Check a saved history again and rewrite its reports."""

@@ -27,7 +27,7 @@ def comparison_table(runs) -> Table:
     """One row per metric, one column per run."""
     pairs = [(run.meta, run.result) for run in runs]
     scenarios = sorted({meta.scenario for meta, _ in pairs})
-    grid = Table("", *(meta.mode for meta, _ in pairs), title=f"{' / '.join(scenarios)}: {len(pairs)} runs compared",
+    grid = Table("", *(meta.label for meta, _ in pairs), title=f"{' / '.join(scenarios)}: {len(pairs)} runs compared",
                  title_justify="left")
     for label, values in comparison_rows(pairs):
         grid.add_row(label, *values)

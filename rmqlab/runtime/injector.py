@@ -10,6 +10,7 @@ from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.faults import FAULTS
 from rmqlab.live.roles import GroupRoles
 from rmqlab.live.targets import Target, resolve_target
+from rmqlab.runtime import netns
 from rmqlab.runtime.audit import AuditLog
 from rmqlab.runtime.provider import STOP_GRACE_SECONDS, ContainerState, Provider
 from rmqlab.topology import naming
@@ -26,6 +27,8 @@ class FaultResult:
     unchanged: list[str] = field(default_factory=list)  # already in the wanted state
     nodes: tuple[str, ...] = ()  # every node the target named
     machine: str | None = None  # the machine, when the target was one
+    peer: str | None = None  # the second target (partition A B)
+    peer_nodes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         return self.done + [f"{u} (nothing to do)" for u in self.unchanged]
@@ -44,32 +47,46 @@ class FaultInjector:
     def resolve(self, text: str) -> Target:
         return resolve_target(self.cluster, text, self.roles)
 
-    def apply(self, action: str, target: str | None = None, **options: str) -> FaultResult:
-        """Do one entry of the fault table to a target (a node, a machine or a live role alias)."""
+    def apply(self, action: str, target: str | None = None, peer: str | None = None, **options: str) -> FaultResult:
+        """Do one entry of the fault table to a target (a node, a machine or a live role alias), and to a
+        peer for the faults that take two (partition A B)."""
         kind = FAULTS.get(action)
         if kind is None:
             raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
         body = getattr(self, _method(action))
-        for option in kind.options:
+        for option in (*kind.options, *([kind.value] if kind.value else [])):
             value = options.get(option.name, option.default)
             if option.choices and value.upper() not in option.choices:
                 raise BadInput(f"{action} {option.flag} {value!r} is not one it takes.",
                                hint=f"Use {' or '.join(option.choices[:2])}.")
+            if not value and option is kind.value:
+                raise BadInput(f"{action} needs {option.flag}.", hint=option.help)
         if not kind.takes_target:
-            return self._logged(action, Target(self.cluster.name, "cluster", ()), body, options)
+            return self._logged(action, Target(self.cluster.name, "cluster", ()), None, body, options)
         if not target:
             raise BadInput(f"{action} needs a target.", hint="A node, a machine, or broker-a-master.")
         resolved = self.resolve(target)
+        other = None
+        if kind.takes_peer:
+            if not peer:
+                raise BadInput(f"{action} needs a second target.",
+                               hint=f"rmqlab {action} broker-a-master broker-a-slave")
+            other = self.resolve(peer)
         refuse = getattr(self, _method(action, "_check_"), None)  # a fault may refuse a target before acting
         if refuse is not None:
-            refuse(resolved)
-        return self._logged(action, resolved, body, options)
+            refuse(resolved, other, **options)
+        return self._logged(action, resolved, other, body, options)
 
-    def _logged(self, action: str, target: Target, body, options: dict) -> FaultResult:
-        result = FaultResult(action, target.describe(), nodes=target.nodes, machine=target.machine)
+    def _logged(self, action: str, target: Target, peer: Target | None, body, options: dict) -> FaultResult:
+        result = FaultResult(action, target.describe(), nodes=target.nodes, machine=target.machine,
+                             peer=peer.describe() if peer else None, peer_nodes=peer.nodes if peer else ())
+        extra = {"peer": peer.text, "peer_nodes": list(peer.nodes)} if peer else {}
         with self.audit.action(action, target.text, resolved=target.describe(), nodes=list(target.nodes),
-                               **options) as outcome:
-            body(target, self._containers(), result, **options)
+                               **extra, **options) as outcome:
+            if peer is not None:
+                body(target, self._containers(), result, peer=peer, **options)
+            else:
+                body(target, self._containers(), result, **options)
             outcome["done"] = result.done
         return result
 
@@ -153,7 +170,7 @@ class FaultInjector:
             act(self.cluster.name, name)
             result.done.append(done.format(name))
 
-    def _check_isolate(self, target: Target) -> None:
+    def _check_isolate(self, target: Target, peer: Target | None = None) -> None:
         self._isolatable_machine(target)
 
     def _do_isolate(self, target: Target, containers, result: FaultResult) -> None:
@@ -169,6 +186,125 @@ class FaultInjector:
             "nobody can reach them)"
         )
 
+    # -- network faults inside a machine's namespace (rmqlab.runtime.netns) -------------------------------
+
+    def _check_delay(self, target: Target, peer: Target | None = None, **options: str) -> None:
+        netns.duration_ms(options.get("delay", ""), "delay")
+        netns.duration_ms(options.get("jitter") or "0ms", "--jitter")
+        self._check_to(options.get("to", ""))
+        self._namespace(target).check_netem()
+
+    def _do_delay(self, target: Target, containers, result: FaultResult, delay: str = "", jitter: str = "0ms",
+                  to: str = "") -> None:
+        space, to_ip = self._namespace(target), self._to_ip(to)
+        jitter_ms = netns.duration_ms(jitter or "0ms", "--jitter")
+        replaced = space.shape(netns.shaping_commands(space.dev(), delay_ms=netns.duration_ms(delay, "delay"),
+                                                      jitter_ms=jitter_ms, to_ip=to_ip))
+        spread = f" ± {jitter}" if jitter_ms else ""
+        result.done.append(f"every packet {self._leaving(target, to)} waits {delay}{spread} (tc netem)"
+                           + self._replaced(replaced))
+
+    def _check_loss(self, target: Target, peer: Target | None = None, **options: str) -> None:
+        netns.percent(options.get("loss", ""))
+        self._check_to(options.get("to", ""))
+        self._namespace(target)
+
+    def _do_loss(self, target: Target, containers, result: FaultResult, loss: str = "", to: str = "") -> None:
+        space, share = self._namespace(target), netns.percent(loss)
+        rule = netns.drop_rule(netns.CHAIN_OUT, f"rmqlab loss {share:g}%", out_dev=space.dev(),
+                               dst=self._to_ip(to), probability=share / 100)
+        space.add_rules([rule])
+        result.done.append(f"{share:g}% of the packets {self._leaving(target, to)} are dropped (iptables statistic)")
+
+    def _check_limit(self, target: Target, peer: Target | None = None, **options: str) -> None:
+        netns.rate(options.get("rate", ""))
+        self._check_to(options.get("to", ""))
+        self._namespace(target)
+
+    def _do_limit(self, target: Target, containers, result: FaultResult, rate: str = "", to: str = "") -> None:
+        space = self._namespace(target)
+        replaced = space.shape(netns.shaping_commands(space.dev(), limit=netns.rate(rate), to_ip=self._to_ip(to)))
+        result.done.append(f"traffic {self._leaving(target, to)} is limited to {rate} (tc htb)"
+                           + self._replaced(replaced))
+
+    def _check_partition(self, target: Target, peer: Target | None = None, **options: str) -> None:
+        a, b = self._side(target), self._side(peer)
+        if a.ip == b.ip:
+            raise BadInput(f"{target.describe()} and {peer.describe()} share one machine (one network namespace), so "
+                           "no packet between them crosses a network.", hint="Partition nodes on different machines.")
+        self._namespace(target)
+
+    def _do_partition(self, target: Target, containers, result: FaultResult, peer: Target,
+                      one_way: str = "false") -> None:
+        one = one_way.upper() == "TRUE"
+        a, b = self._side(target), self._side(peer)
+        space = self._namespace(target)
+        space.add_rules(netns.partition_rules(a, b, one))
+        arrow = "->" if one else "<->"
+        result.done.append(f"dropping packets {a.name} {arrow} {b.name} in {space.holder}'s namespace (iptables)")
+        also = self._also_cut(target, peer, a, b)
+        if also:
+            result.done.append(f"(a node is known by its listening ports, so: {also})")
+
+    def _also_cut(self, target: Target, peer: Target, a: netns.Side, b: netns.Side) -> str:
+        """A node is known by its listening ports only: say what else the rules catch, and what they miss."""
+        notes = []
+        for this, that, side, far in ((target, peer, a, b), (peer, target, b, a)):
+            if not side.ports:
+                continue
+            mates = [n.name for n in self._machine_nodes(that) if n.name not in that.nodes]
+            if far.ports and mates:
+                notes.append(f"anything else on {self._machine_of(that)} ({', '.join(mates)}) dialing {side.name}")
+            if not far.ports:
+                notes.append(f"not cut: connections {side.name} opens itself to {far.name}'s listeners (they "
+                             f"leave from a random port, like any other node's on {self._machine_of(this)})")
+        return "; ".join(notes)
+
+    def _namespace(self, target: Target) -> netns.NetNamespace:
+        machine = self._machine_of(target)
+        state = self.provider.containers(self.cluster.name).get(machine)
+        if state is None or state.status != "running":
+            raise RmqlabError(f"{machine} is {_described(state)}, so its network cannot be changed.",
+                              hint=f"rmqlab start {machine} (or unpause it) first.")
+        ip = next(m.ip for m in self.cluster.machines if m.name == machine)
+        return netns.NetNamespace(self.provider, self.cluster.name, machine, ip)
+
+    def _side(self, target: Target) -> netns.Side:
+        machine = self._machine_of(target)
+        ip = next(m.ip for m in self.cluster.machines if m.name == machine)
+        if target.machine:
+            return netns.Side(machine, ip)
+        ports = tuple(p for name in target.nodes for p in self.cluster.node(name).ports.values())
+        return netns.Side(target.describe(), ip, ports)
+
+    def _check_to(self, to: str) -> None:
+        if to:
+            self._to_ip(to)
+
+    def _to_ip(self, to: str) -> str | None:
+        if not to:
+            return None
+        machine = self._machine_of(self.resolve(to))
+        return next(m.ip for m in self.cluster.machines if m.name == machine)
+
+    def _leaving(self, target: Target, to: str) -> str:
+        machine = self._machine_of(target)
+        where = f"leaving {machine}"
+        if not target.machine:
+            where += f" (which holds {', '.join(n.name for n in self._machine_nodes(target))})"
+        if to:
+            dest = self._machine_of(self.resolve(to))
+            where += f" for {dest}" + (f" (where {to} is)" if dest != to else "")
+        return where
+
+    def _machine_nodes(self, target: Target):
+        letter = next(m.letter for m in self.cluster.machines if m.name == self._machine_of(target))
+        return self.cluster.nodes_on(letter)
+
+    @staticmethod
+    def _replaced(replaced: str | None) -> str:
+        return f"; it replaced the shaping that was there ({replaced.split(' refcnt')[0]})" if replaced else ""
+
     def _do_destroy_store(self, target: Target, containers, result: FaultResult) -> None:
         """A disk gone for good: kill the node, remove its container and its store volume."""
         volumes = {v.node: v for v in self.provider.volumes(self.cluster.name)}
@@ -183,7 +319,7 @@ class FaultInjector:
                 result.unchanged.append(f"{name} has no store volume")
 
     def _do_heal(self, target: Target, containers, result: FaultResult) -> None:
-        """Undo every pause and isolation of the cluster; killed nodes stay down (use start)."""
+        """Undo every pause, isolation and network fault of the cluster; killed nodes stay down (use start)."""
         network = naming.network_name(self.cluster.name)
         for machine in self.cluster.machines:
             state = containers.get(machine.name)
@@ -194,6 +330,12 @@ class FaultInjector:
             if state.status == "paused":
                 self.provider.unpause(self.cluster.name, name)
                 result.done.append(f"unpaused {name}")
+        for machine in self.cluster.machines:  # rules in rmqlab's own chains and qdisc: no memory needed
+            state = self._containers().get(machine.name)
+            if state is None or state.status != "running":
+                continue
+            space = netns.NetNamespace(self.provider, self.cluster.name, machine.name, machine.ip)
+            result.done += [f"removed {what} on {machine.name}" for what in space.heal()]
 
     # -- helpers -------------------------------------------------------------------------------------
 

@@ -14,10 +14,10 @@ from rmqlab.experiment.report.timeline_svg import to_svg
 
 def render_comparison_html(results: list[tuple[RunMeta, CheckResult]]) -> str:
     body = [f"<h1>{escape(_title(results))}</h1>",
-            table(["", *(meta.mode for meta, _ in results)], [[label, *values] for label, values in
+            table(["", *(meta.label for meta, _ in results)], [[label, *values] for label, values in
                                                                 comparison_rows(results)])]
     for meta, result in results:
-        body += [f"<h2>{escape(meta.mode)}</h2>", verdict_list(result.verdicts), to_svg(timeline_picture(result))]
+        body += [f"<h2>{escape(meta.label)}</h2>", verdict_list(result.verdicts), to_svg(timeline_picture(result))]
     return page(f"rmqlab · {_title(results)}", "\n".join(body))
 
 

@@ -39,6 +39,7 @@ class RunRequest:
     version: str
     image: str | None = None
     keep: bool = False
+    variant: str | None = None  # --variant name, when compare ran several
 
 
 def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: FaultInjector,
@@ -196,13 +197,17 @@ def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], starte
         extra={
             "description": request.scenario.description,
             "client_path": "direct to the brokers' addresses" if direct else "through 127.0.0.1 published ports",
+            "workload": request.scenario.to_dict()["workload"],
+            "knobs": [k.text for k in (cluster.spec.knobs if cluster.spec else ())],
+            **({"variant": request.variant} if request.variant else {}),
         },
     )
 
 
 def _new_run_dir(request: RunRequest) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    run_dir = request.out_dir / f"{stamp}-{request.mode.value}-{request.scenario.name}"
+    variant = f"-{request.variant}" if request.variant else ""
+    run_dir = request.out_dir / f"{stamp}-{request.mode.value}{variant}-{request.scenario.name}"
     run_dir.mkdir(parents=True, exist_ok=False)
     latest = request.out_dir / "latest"
     if latest.is_symlink() or latest.exists():

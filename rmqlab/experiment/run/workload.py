@@ -37,7 +37,27 @@ CONSUME_EVERY = 1.0
 # RocketMQ clients resend on another broker for these answers (and for no answer at all).
 RETRIED_CODES = {ResponseCode.SYSTEM_ERROR, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.NO_PERMISSION,
                  ResponseCode.TOPIC_NOT_EXIST}
-MAX_ATTEMPTS = 3
+# RocketMQ 5's MQFaultStrategy (read in rocketmq-client 5.5.0): a send that took at least latencyMax[i] ms
+# keeps the client off that broker for notAvailableDuration[i] ms; a failure counts as 10 000 ms.
+LATENCY_MAX_MS = (50, 100, 550, 1800, 3000, 5000, 15000)
+NOT_AVAILABLE_MS = (0, 0, 2000, 5000, 6000, 10000, 30000)
+FAILURE_LATENCY_MS = 10000
+
+
+class LatencyFaults:
+    """sendLatencyFaultEnable: which groups a producer avoids for now, after slow or failed sends."""
+
+    def __init__(self) -> None:
+        self.until: dict[str, float] = {}
+
+    def update(self, group: str, millis: float | None, now: float) -> None:
+        latency = FAILURE_LATENCY_MS if millis is None else millis
+        steps = [i for i, bound in enumerate(LATENCY_MAX_MS) if latency >= bound]
+        pause = NOT_AVAILABLE_MS[steps[-1]] if steps else 0
+        self.until[group] = now + pause / 1000
+
+    def available(self, group: str, now: float) -> bool:
+        return now >= self.until.get(group, 0.0)
 
 
 class RolesView:
@@ -164,6 +184,7 @@ class Producer(threading.Thread):
         self.route: list[tuple[str, str]] = []
         self.route_at = -1e9
         self.turn = index
+        self.faults = LatencyFaults() if ctx.workload.latency_fault else None
 
     def refresh_route(self) -> None:
         now = time.monotonic()
@@ -186,8 +207,11 @@ class Producer(threading.Thread):
     def send_with_retries(self, seq: int) -> None:
         key = f"k-{seq:06d}"
         tried: set[str] = set()
-        for _ in range(MAX_ATTEMPTS):
+        for _ in range(self.ctx.workload.retries + 1):
             candidates = [(g, n) for g, n in self.route if g not in tried] or self.route
+            if self.faults is not None:  # as RocketMQ's client: the avoided groups only when nothing else is left
+                now = time.monotonic()
+                candidates = [(g, n) for g, n in candidates if self.faults.available(g, now)] or candidates
             if not candidates:
                 op = self.ctx.history.invoke(self.process, SEND, {"key": key, "seq": seq})
                 self.ctx.history.complete(op, FAIL, code=None, error="no route: no group has a master")
@@ -201,7 +225,11 @@ class Producer(threading.Thread):
 
     def _attempt(self, key, seq, group, node, queue) -> bool:
         """True when the producer would stop trying: stored, or an answer the client does not retry."""
+        began = time.monotonic()
         code = send_recorded(self.ctx, self.process, key, seq, group, node, queue)
+        if self.faults is not None:
+            stored = code is not None and code in STORED_CODE_NAMES
+            self.faults.update(group, (time.monotonic() - began) * 1000 if stored else None, time.monotonic())
         return code is not None and (code in STORED_CODE_NAMES or code not in RETRIED_CODES)
 
 
