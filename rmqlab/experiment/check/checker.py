@@ -20,6 +20,7 @@ from rmqlab.experiment.check.history import (
 from rmqlab.experiment.check.masters import Masters
 from rmqlab.experiment.check.ops import Op, pair
 from rmqlab.experiment.check.queue_check import QueueCheck, check_queue
+from rmqlab.experiment.check.replication import Offsets
 from rmqlab.experiment.check.result import CheckResult, GroupResult, ProducerImpact, Throughput
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.check.verdicts import verdicts
@@ -38,7 +39,9 @@ def check(history: list[Event], meta: RunMeta, *, ignore_below: float = 0.0) -> 
     fault_list = faults(paired.ops)
     masters = Masters(meta, paired.observations)
     queue = check_queue(paired.ops)
-    groups = {g.name: _group(g, paired.ops, fault_list, masters, queue, run_end, ignore_below) for g in meta.groups}
+    offsets = Offsets(paired.observations)
+    groups = {g.name: _group(g, paired.ops, fault_list, masters, queue, run_end, ignore_below, offsets)
+              for g in meta.groups}
     result = CheckResult(
         mode=meta.mode, scenario=meta.scenario, version=meta.version, topic=meta.topic,
         started_wall=meta.started_wall, duration_seconds=run_end, groups=groups,
@@ -60,7 +63,7 @@ def workload_end(history: list[Event]) -> float:
 
 
 def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Masters, queue: QueueCheck,
-           run_end: float, ignore_below: float) -> GroupResult:
+           run_end: float, ignore_below: float, offsets: Offsets) -> GroupResult:
     name = meta.name
     members = frozenset(meta.nodes)
     sends = [op for op in ops if op.f == SEND and op.group == name]
@@ -84,7 +87,20 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
         slave_reads_during_outage=_slave_reads(ops, name, windows, masters),
         lost=sum(sum(c.values()) for c in lost_by.values()),
         lost_acked_by={node: dict(codes) for node, codes in sorted(lost_by.items())},
+        replication_lag=_lag_at_faults(meta, fault_list, masters, offsets),
     )
+
+
+def _lag_at_faults(meta: GroupMeta, fault_list: list[Fault], masters: Masters, offsets: Offsets) -> dict:
+    """For each fault that hit this group's master: how far its replicas were behind just before."""
+    lags = {}
+    for fault in fault_list:
+        master = masters.last_known(meta.name, fault.t)
+        if fault.disruptive and master in fault.touches:
+            lag = offsets.lag(fault.t, master, meta.nodes)
+            if lag is not None:
+                lags[fault.index] = lag
+    return lags
 
 
 def _types(ops: list[Op]) -> dict[str, int]:

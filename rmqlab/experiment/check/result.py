@@ -27,6 +27,7 @@ class GroupResult:
     slave_reads_during_outage: dict[str, int]  # ok / fail / info pulls served by a non-master
     lost: int
     lost_acked_by: dict[str, dict[str, int]]  # node that acknowledged -> code name -> lost messages
+    replication_lag: dict = field(default_factory=dict)  # fault index -> Lag: replicas' bytes behind the master
 
     @property
     def unwritable_seconds(self) -> float:
@@ -58,6 +59,7 @@ class GroupResult:
             "slave_reads_during_outage": self.slave_reads_during_outage,
             "lost": self.lost,
             "lost_acked_by": self.lost_acked_by,
+            "replication_lag_at_faults": {str(i): lag.to_dict() for i, lag in sorted(self.replication_lag.items())},
         }
 
 

@@ -16,7 +16,15 @@ from rmqlab.experiment.check.history import FINAL_READ, HISTORY_FILE, HistoryWri
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.run.nemesis import Interrupts, Nemesis
 from rmqlab.experiment.run.scenario import Scenario
-from rmqlab.experiment.run.workload import Consumer, Prober, Producer, RoleObserver, RunContext, read_queue
+from rmqlab.experiment.run.workload import (
+    Consumer,
+    Prober,
+    Producer,
+    ReplicationObserver,
+    RoleObserver,
+    RunContext,
+    read_queue,
+)
 from rmqlab.live.clientops import QUEUES_PER_GROUP
 from rmqlab.live.observe import Observer
 from rmqlab.remoting import RemotingClient, RemotingError, ResponseCode
@@ -49,7 +57,8 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
     scenario = _with_send_timeout_above_slave_wait(request.scenario, cluster.version)
     direct = provider.direct(cluster)
     client = provider.client(cluster, timeout=3.0, send_timeout=scenario.workload.send_timeout)
-    with client, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
+    offsets = Observer(cluster, provider.client(cluster, timeout=0.5))  # its own sockets: a dead node's timeouts
+    with client, offsets, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
         masters = _prepare_topics(cluster, client, observer, say)
         run_dir = _new_run_dir(request)
         history = HistoryWriter(run_dir / HISTORY_FILE)
@@ -60,7 +69,7 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
         say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {run_dir}")
         with Interrupts(ctx.stop) as interrupts:
             try:
-                _workload_and_faults(ctx, observer, nemesis, scenario, say)
+                _workload_and_faults(ctx, observer, offsets, nemesis, scenario, say)
                 _settle(ctx, nemesis, observer, say)
                 _final_read(ctx, say)
             except KeyboardInterrupt:
@@ -83,11 +92,12 @@ def _with_send_timeout_above_slave_wait(scenario: Scenario, version: str) -> Sce
     return replace(scenario, workload=replace(scenario.workload, send_timeout=least))
 
 
-def _workload_and_faults(ctx: RunContext, observer: Observer, nemesis: Nemesis, scenario: Scenario, say) -> None:
+def _workload_and_faults(ctx: RunContext, observer: Observer, offsets: Observer, nemesis: Nemesis,
+                         scenario: Scenario, say) -> None:
     roles_thread = RoleObserver(ctx, observer)
     roles_thread.poll_once()
     sequence, lock = itertools.count(), threading.Lock()
-    threads = [roles_thread]
+    threads = [roles_thread, ReplicationObserver(ctx, offsets)]
     threads += [Prober(ctx, g) for g in ctx.cluster.groups]
     threads += [Producer(ctx, i, sequence, lock) for i in range(scenario.workload.producers)]
     threads += [Consumer(ctx, g, r) for g in ctx.cluster.groups for r in scenario.workload.consumers]

@@ -15,6 +15,7 @@ from rmqlab.experiment.check.history import (
     INFO,
     OBSERVE,
     OBSERVER,
+    OFFSETS,
     OK,
     PROBE_PREFIX,
     PRODUCER_PREFIX,
@@ -33,6 +34,7 @@ from rmqlab.remoting.codes import ResponseCode, response_name
 from rmqlab.topology.model import Cluster
 
 OBSERVE_EVERY = 0.2
+OFFSETS_EVERY = 0.5  # how often the replication observer asks every broker its commit-log max offset
 CONSUME_EVERY = 1.0
 # RocketMQ clients resend on another broker for these answers (and for no answer at all).
 RETRIED_CODES = {ResponseCode.SYSTEM_ERROR, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.NO_PERMISSION,
@@ -139,6 +141,27 @@ class RoleObserver(threading.Thread):
         while not self.ctx.stop.is_set():
             self.poll_once()
             self.ctx.stop.wait(OBSERVE_EVERY)
+
+
+class ReplicationObserver(threading.Thread):
+    """Asks every broker for its commit-log max offset twice a second and records each answer set, so the
+    checker can say how many bytes a slave was behind when its master went (e.g. under ASYNC_MASTER)."""
+
+    def __init__(self, ctx: RunContext, observer: Observer):
+        super().__init__(name="replication-observer", daemon=True)
+        self.ctx = ctx
+        self.observer = observer
+        self.nodes = [b.name for b in ctx.cluster.brokers]
+
+    def poll_once(self) -> None:
+        offsets = self.observer.commitlog_offsets(self.nodes, timeout=OFFSETS_EVERY)
+        self.ctx.history.record(OBSERVE, OBSERVER, OFFSETS, offsets)
+
+    def run(self) -> None:
+        while not self.ctx.stop.is_set():
+            began = time.monotonic()
+            self.poll_once()
+            self.ctx.stop.wait(max(0.0, OFFSETS_EVERY - (time.monotonic() - began)))
 
 
 class Prober(threading.Thread):
