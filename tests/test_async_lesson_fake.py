@@ -15,7 +15,7 @@ SCENARIO = {
     "description": "lose-master-disk, shortened", "duration": 6,
     "faults": [
         {"at": 1, "action": "limit", "target": "broker-a-master", "rate": "64kbit", "to": "broker-a-slave"},
-        {"at": 3.5, "action": "kill", "target": "broker-a-master"},
+        {"at": 3.5, "action": "kill", "target": "broker-a-master", "machine_of": True},
         {"at": 4, "action": "destroy-store", "target": "broker-a-master"},
     ],
 }
@@ -49,6 +49,7 @@ def test_compare_async_and_sync_async_loses_acknowledged_messages_sync_none(fake
 
 def test_the_preset_says_how_it_makes_the_slave_fall_behind():
     preset = load_scenario("lose-master-disk")
-    assert preset.faults[0].action == "limit" and preset.faults[0].options == {"rate": "64kbit", "to": "broker-a-slave"}
-    assert "64 kbit/s" in preset.description and "40 sends/s" in preset.description
+    assert preset.faults[0].action == "limit" and preset.faults[0].options == {"rate": "32kbit", "to": "broker-a-slave"}
+    assert "32 kbit/s" in preset.description and "40 sends/s" in preset.description
+    assert preset.faults[1].machine_of, "the whole machine goes: a killed broker's kernel still sends its buffers"
     assert preset.workload.rate == 40.0  # the scenario's default load, not a raised one

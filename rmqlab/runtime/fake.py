@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from rmqlab.runtime import netns
 from rmqlab.runtime.fake_netns import FakeNetworks
 from rmqlab.runtime.fake_rocketmq import FakeClient, FakeRocketMQ
 from rmqlab.runtime.provider import STOP_GRACE_SECONDS, ContainerRun, ContainerState, EngineError, VolumeState
@@ -115,7 +116,7 @@ class FakeProvider:
     def exec(self, cluster: str, node: str, argv: Sequence[str], timeout: float,
              user: str | None = None) -> tuple[int, str]:
         self.calls.append(("exec", cluster, node, *argv))
-        if argv and argv[0] in ("ip", "iptables", "tc"):
+        if argv and (argv[0] in ("ip", "iptables", "tc") or list(argv[:2]) == ["sh", "-c"]):
             return self._net_exec(cluster, node, list(argv))
         return 0, self.rocketmq.mqadmin(cluster, list(argv))
 
@@ -128,7 +129,7 @@ class FakeProvider:
             machine = next((m for m in found.model.machines if m.name == node), None) if found.model else None
             connected = naming.network_name(cluster) in state.networks
             code, output = self.net.run(cluster, node, machine.ip if machine and connected else None, argv)
-        if code == 0 and not any(a in argv for a in ("-S", "-C", "show")):
+        if code == 0 and not any(a in argv for a in ("-S", "-C", "show")) and argv != netns.inspect_command():
             self.rocketmq.net_changed(cluster)
         return code, output
 

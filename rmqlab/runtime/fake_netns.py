@@ -8,7 +8,10 @@ logic (which rules, heal without memory); the integration tests prove the kernel
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
+
+from rmqlab.runtime import netns
 
 HOOK_OF = {"INPUT": "in", "OUTPUT": "out"}
 
@@ -20,7 +23,7 @@ class Namespace:
     root: str | None = None  # rmqlab's root qdisc, as tc shows it
     classes: dict[str, str] = field(default_factory=dict)  # classid -> rate
     delay: str | None = None
-    shaped_to: str | None = None  # the destination the shaped class is for; None: everything
+    filters: list[tuple[str | None, int | None]] = field(default_factory=list)  # (dst, sport) into the shaped class
 
 
 class FakeNetworks:
@@ -37,6 +40,10 @@ class FakeNetworks:
 
     # -- the commands ------------------------------------------------------------------------------
     def run(self, cluster: str, holder: str, ip: str | None, argv: list[str]) -> tuple[int, str]:
+        if argv == netns.inspect_command():
+            return 0, self._inspection(cluster, holder, ip)
+        if argv[:2] == ["sh", "-c"]:
+            return self._script(cluster, holder, ip, argv[2])
         space = self.space(cluster, holder)
         if argv[0] == "ip":
             return 0, f"1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet {ip}/24 scope global eth0\n" \
@@ -46,6 +53,31 @@ class FakeNetworks:
         if argv[0] == "tc":
             return self._tc(space, argv[1:])
         return 127, f"{argv[0]}: not found"
+
+    def _script(self, cluster: str, holder: str, ip: str | None, text: str) -> tuple[int, str]:
+        """The few shapes rmqlab.runtime.netns.script writes: set -e, then `cmd`, or `cmd 2>/dev/null || other`."""
+        for line in text.split("\n"):
+            if line == "set -e":
+                continue
+            first, _, fallback = line.replace(" 2>/dev/null", "").partition(" || ")
+            code, output = self.run(cluster, holder, ip, shlex.split(first))
+            if code != 0 and fallback:
+                code, output = (0, "") if fallback == "true" else self.run(cluster, holder, ip, shlex.split(fallback))
+            if code != 0:
+                return code, output
+        return 0, ""
+
+    def _inspection(self, cluster: str, holder: str, ip: str | None) -> str:
+        parts = [self.run(cluster, holder, ip, ["ip", "-o", "-4", "addr", "show"])[1]]
+        for chain in (netns.CHAIN_IN, netns.CHAIN_OUT):
+            code, listing = self.run(cluster, holder, ip, ["iptables", "-w", "-S", chain])
+            parts.append(listing if code == 0 else "")
+        space = self.space(cluster, holder)
+        lo = "qdisc noqueue 0: dev lo root refcnt 2\n"
+        eth = (space.root.replace(" root", " dev eth0 root") if space.root else "qdisc noqueue 0: dev eth0 root "
+               "refcnt 2") + "\n"
+        parts.append(lo + (eth if ip else ""))
+        return (netns.SECTION + "\n").join(parts)
 
     def _iptables(self, space: Namespace, args: list[str]) -> tuple[int, str]:
         verb, chain, rest = args[0], args[1], args[2:]
@@ -97,18 +129,20 @@ class FakeNetworks:
         if what == "qdisc" and verb == "del":
             if space.root is None:
                 return 2, "Error: Cannot delete qdisc with handle of zero."
-            space.root, space.classes, space.delay, space.shaped_to = None, {}, None, None
+            space.root, space.classes, space.delay, space.filters = None, {}, None, []
             return 0, ""
         if what == "qdisc" and "root" in args:
             handle = args[args.index("handle") + 1]
             space.root = f"qdisc {args[args.index(handle) + 1]} {handle} root refcnt 2"
-            space.classes, space.delay, space.shaped_to = {}, None, None
+            space.classes, space.delay, space.filters = {}, None, []
         elif what == "qdisc" and "netem" in args:
             space.delay = args[args.index("delay") + 1]
         elif what == "class":
             space.classes[args[args.index("classid") + 1]] = args[args.index("rate") + 1]
         elif what == "filter":
-            space.shaped_to = args[args.index("dst") + 1].split("/")[0]
+            dst = args[args.index("dst") + 1].split("/")[0] if "dst" in args else None
+            sport = int(args[args.index("sport") + 1]) if "sport" in args else None
+            space.filters.append((dst, sport))
         return 0, ""
 
     # -- what they mean ----------------------------------------------------------------------------
@@ -125,12 +159,12 @@ class FakeNetworks:
                     return False
         return True
 
-    def shaped(self, cluster: str, holder: str, to_ip: str) -> bool:
-        """Whether what `holder` sends to `to_ip` goes through rmqlab's shaping (limit or delay)."""
+    def shaped(self, cluster: str, holder: str, to_ip: str, sport: int) -> bool:
+        """Whether what `holder` sends from `sport` to `to_ip` goes through rmqlab's shaping (limit or delay)."""
         space = self.spaces.get((cluster, holder))
         if space is None or space.root is None:
             return False
-        return space.shaped_to is None or space.shaped_to == to_ip
+        return not space.filters or any(d in (None, to_ip) and p in (None, sport) for d, p in space.filters)
 
 
 def _drops(rule: list[str], src: tuple[str, int], dst: tuple[str, int]) -> bool:

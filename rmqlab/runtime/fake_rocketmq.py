@@ -66,7 +66,7 @@ class FakeRocketMQ:
         back = net.passes(cluster.name, (m_holder, m_ip), (r_holder, r_ip), (m_ip, port), (r_ip, 0))
         if not (there and back):
             return "cut"
-        return "slow" if net.shaped(cluster.name, m_holder, r_ip) else "clear"
+        return "slow" if net.shaped(cluster.name, m_holder, r_ip, port) else "clear"
 
     def forget_store(self, cluster: str, node: str) -> None:
         with self._lock:

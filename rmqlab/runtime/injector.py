@@ -198,8 +198,9 @@ class FaultInjector:
                   to: str = "") -> None:
         space, to_ip = self._namespace(target), self._to_ip(to)
         jitter_ms = netns.duration_ms(jitter or "0ms", "--jitter")
-        replaced = space.shape(netns.shaping_commands(space.dev(), delay_ms=netns.duration_ms(delay, "delay"),
-                                                      jitter_ms=jitter_ms, to_ip=to_ip))
+        delay_ms, ports = netns.duration_ms(delay, "delay"), self._ports(target)
+        replaced = space.shape(lambda dev: netns.shaping_commands(dev, delay_ms=delay_ms, jitter_ms=jitter_ms,
+                                                                  to_ip=to_ip, sports=ports))
         spread = f" ± {jitter}" if jitter_ms else ""
         result.done.append(f"every packet {self._leaving(target, to)} waits {delay}{spread} (tc netem)"
                            + self._replaced(replaced))
@@ -211,7 +212,7 @@ class FaultInjector:
 
     def _do_loss(self, target: Target, containers, result: FaultResult, loss: str = "", to: str = "") -> None:
         space, share = self._namespace(target), netns.percent(loss)
-        rule = netns.drop_rule(netns.CHAIN_OUT, f"rmqlab loss {share:g}%", out_dev=space.dev(),
+        rule = netns.drop_rule(netns.CHAIN_OUT, f"rmqlab loss {share:g}%", out_dev=space.dev(space.inspect()),
                                dst=self._to_ip(to), probability=share / 100)
         space.add_rules([rule])
         result.done.append(f"{share:g}% of the packets {self._leaving(target, to)} are dropped (iptables statistic)")
@@ -223,7 +224,8 @@ class FaultInjector:
 
     def _do_limit(self, target: Target, containers, result: FaultResult, rate: str = "", to: str = "") -> None:
         space = self._namespace(target)
-        replaced = space.shape(netns.shaping_commands(space.dev(), limit=netns.rate(rate), to_ip=self._to_ip(to)))
+        limit, to_ip, ports = netns.rate(rate), self._to_ip(to), self._ports(target)
+        replaced = space.shape(lambda dev: netns.shaping_commands(dev, limit=limit, to_ip=to_ip, sports=ports))
         result.done.append(f"traffic {self._leaving(target, to)} is limited to {rate} (tc htb)"
                            + self._replaced(replaced))
 
@@ -287,11 +289,17 @@ class FaultInjector:
         machine = self._machine_of(self.resolve(to))
         return next(m.ip for m in self.cluster.machines if m.name == machine)
 
+    def _ports(self, target: Target) -> tuple[int, ...]:
+        """A node is its listening ports: shaping a node shapes what its servers send."""
+        return () if target.machine else self._side(target).ports
+
     def _leaving(self, target: Target, to: str) -> str:
         machine = self._machine_of(target)
-        where = f"leaving {machine}"
-        if not target.machine:
-            where += f" (which holds {', '.join(n.name for n in self._machine_nodes(target))})"
+        if target.machine:
+            where = f"leaving {machine}"
+        else:
+            ports = ",".join(str(p) for p in sorted(self._ports(target)))
+            where = f"from {target.describe()}'s ports ({ports}) leaving {machine}"
         if to:
             dest = self._machine_of(self.resolve(to))
             where += f" for {dest}" + (f" (where {to} is)" if dest != to else "")

@@ -12,6 +12,7 @@ provider's exec, the one door to where clusters run.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,14 +95,15 @@ def rule_comments(listing: str, chain: str) -> list[str]:
 
 
 def shaping_commands(dev: str, *, delay_ms: float | None = None, jitter_ms: float = 0.0,
-                     limit: str | None = None, to_ip: str | None = None) -> list[list[str]]:
-    """An htb root owned by rmqlab: class :2 carries the shaped traffic (all of it, or only what goes to
-    `to_ip`), class :1 the rest, unshaped. A delay hangs a netem under class :2."""
+                     limit: str | None = None, to_ip: str | None = None, sports: Sequence[int] = ()) -> list[list[str]]:
+    """An htb root owned by rmqlab: class :2 carries the shaped traffic, class :1 the rest, unshaped. Shaped is
+    everything, or only what goes to `to_ip`, or only what leaves from `sports` (a node's listening ports: the
+    replies and pushes of its servers, such as a master's HA stream), or both. A delay hangs a netem under :2."""
     tc = ["tc"]
-    default = "1" if to_ip else "2"
+    selective = bool(to_ip or sports)
     shaped = limit or UNSHAPED
     commands = [
-        [*tc, "qdisc", "replace", "dev", dev, "root", "handle", HANDLE, "htb", "default", default],
+        [*tc, "qdisc", "replace", "dev", dev, "root", "handle", HANDLE, "htb", "default", "1" if selective else "2"],
         [*tc, "class", "add", "dev", dev, "parent", HANDLE, "classid", f"{HANDLE}1", "htb", "rate", UNSHAPED],
         [*tc, "class", "add", "dev", dev, "parent", HANDLE, "classid", f"{HANDLE}2", "htb", "rate", shaped,
          "ceil", shaped],
@@ -111,15 +113,14 @@ def shaping_commands(dev: str, *, delay_ms: float | None = None, jitter_ms: floa
         if jitter_ms:
             netem += [f"{jitter_ms:g}ms"]
         commands.append(netem)
-    if to_ip:
+    dst = ["match", "ip", "dst", f"{to_ip}/32"] if to_ip else []
+    for port in sorted(set(sports)) or [None]:
+        if not dst and port is None:
+            break
+        sport = ["match", "ip", "sport", str(port), "0xffff"] if port is not None else []
         commands.append([*tc, "filter", "add", "dev", dev, "parent", HANDLE, "protocol", "ip", "prio", "1", "u32",
-                         "match", "ip", "dst", f"{to_ip}/32", "flowid", f"{HANDLE}2"])
+                         *dst, *sport, "flowid", f"{HANDLE}2"])
     return commands
-
-
-def ours(qdisc_listing: str) -> bool:
-    """Whether `tc qdisc show dev X root` shows rmqlab's root qdisc."""
-    return any(f" {HANDLE} root" in line for line in qdisc_listing.splitlines())
 
 
 def interface_of(addr_listing: str, ip: str) -> str | None:
@@ -170,6 +171,63 @@ def _one_direction(chain: str, comment: str, a: Side, b: Side, peer_field: str) 
 # -- running them --------------------------------------------------------------------------------------
 
 
+def script(lines: list[list[list[str]]]) -> list[str]:
+    """One `sh -c` for many commands, so a fault costs one exec. Each line is one or more alternatives:
+    [cmd] must succeed; [cmd, fallback] runs the fallback when cmd fails; [cmd, []] may fail."""
+    rendered = ["set -e"]
+    for alternatives in lines:
+        first, *rest = alternatives
+        text = shlex.join(first)
+        if rest:
+            text += " 2>/dev/null || " + (shlex.join(rest[0]) if rest[0] else "true")
+        rendered.append(text)
+    return ["sh", "-c", "\n".join(rendered)]
+
+
+def ensure_chains() -> list[list[list[str]]]:
+    lines = []
+    for chain, hook in HOOKS.items():
+        lines.append([["iptables", "-w", "-N", chain], []])
+        lines.append([["iptables", "-w", "-C", hook, "-j", chain], ["iptables", "-w", "-I", hook, "1", "-j", chain]])
+    return lines
+
+
+SECTION = "@@rmqlab@@"
+
+
+def inspect_command() -> list[str]:
+    """What heal and shaping need to know, in one exec: addresses, rmqlab's chains, every root qdisc."""
+    parts = ["ip -o -4 addr show", f"echo {SECTION}",
+             f"iptables -w -S {CHAIN_IN} 2>/dev/null || true", f"echo {SECTION}",
+             f"iptables -w -S {CHAIN_OUT} 2>/dev/null || true", f"echo {SECTION}",
+             "for d in $(ls /sys/class/net); do tc qdisc show dev $d root; done"]
+    return ["sh", "-c", "; ".join(parts)]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    addrs: str
+    chains: dict[str, str]  # chain -> `iptables -S` listing ("" when the chain does not exist)
+    qdiscs: str
+
+    def dev(self, ip: str) -> str | None:
+        return interface_of(self.addrs, ip)
+
+    def our_qdisc(self) -> tuple[str, str] | None:
+        """(device, its `tc qdisc show` line) of rmqlab's root qdisc, if there is one."""
+        for line in self.qdiscs.splitlines():
+            if f" {HANDLE} " in f" {line} " and " dev " in line:
+                dev = line.split(" dev ")[1].split()[0]
+                return dev, line.strip()
+        return None
+
+
+def parse_inspection(output: str) -> Inspection:
+    parts = output.split(SECTION + "\n")
+    parts += [""] * (4 - len(parts))
+    return Inspection(parts[0], {CHAIN_IN: parts[1], CHAIN_OUT: parts[2]}, parts[3])
+
+
 @dataclass
 class NetNamespace:
     """One machine's namespace, reached through its holder container."""
@@ -182,13 +240,16 @@ class NetNamespace:
     def run(self, argv: list[str], check: bool = True) -> tuple[int, str]:
         code, output = self.provider.exec(self.cluster, self.holder, argv, EXEC_TIMEOUT)
         if check and code != 0:
-            raise RmqlabError(f"`{' '.join(argv)}` failed in {self.holder} (exit {code}): {output.strip()[-300:]}",
+            shown = argv[2].replace("\n", "; ") if argv[:2] == ["sh", "-c"] else " ".join(argv)
+            raise RmqlabError(f"`{shown[:300]}` failed in {self.holder} (exit {code}): {output.strip()[-300:]}",
                               hint=_hint(output))
         return code, output
 
-    def dev(self) -> str:
-        _, listing = self.run(["ip", "-o", "-4", "addr", "show"])
-        found = interface_of(listing, self.ip)
+    def inspect(self) -> Inspection:
+        return parse_inspection(self.run(inspect_command())[1])
+
+    def dev(self, inspection: Inspection | None = None) -> str:
+        found = (inspection or self.inspect()).dev(self.ip)
         if found is None:
             raise RmqlabError(f"{self.holder} has no interface with {self.ip}: it is cut off the cluster network.",
                               hint="rmqlab heal reconnects it first.")
@@ -197,56 +258,41 @@ class NetNamespace:
     def check_netem(self) -> None:
         """Refuse before acting when the kernel has no netem (tried on lo, removed at once)."""
         probe = ["tc", "qdisc", "add", "dev", "lo", "root", "handle", "4d52:", "netem", "delay", "1ms"]
-        code, output = self.run(probe, check=False)
+        code, output = self.run(script([[probe], [["tc", "qdisc", "del", "dev", "lo", "root"]]]), check=False)
         if code != 0:
             raise RmqlabError(f"{self.holder} cannot delay packets: `tc ... netem` says {output.strip()[-200:]!r}.",
                               hint=_hint(output + " netem unknown"))
-        self.run(["tc", "qdisc", "del", "dev", "lo", "root"])
-
-    def ensure_chains(self) -> None:
-        for chain, hook in HOOKS.items():
-            code, _ = self.run(["iptables", "-w", "-S", chain], check=False)
-            if code != 0:
-                self.run(["iptables", "-w", "-N", chain])
-            code, _ = self.run(["iptables", "-w", "-C", hook, "-j", chain], check=False)
-            if code != 0:
-                self.run(["iptables", "-w", "-I", hook, "1", "-j", chain])
 
     def add_rules(self, rules: list[list[str]]) -> None:
-        self.ensure_chains()
-        for rule in rules:
-            self.run(rule)
+        self.run(script(ensure_chains() + [[rule] for rule in rules]))
 
-    def shape(self, commands: list[list[str]]) -> str | None:
-        """Replace rmqlab's root qdisc; returns what it replaced (None when there was none)."""
-        dev = commands[0][4]
-        _, before = self.run(["tc", "qdisc", "show", "dev", dev, "root"])
-        replaced = before.strip() if ours(before) else None
-        if replaced:
-            self.run(["tc", "qdisc", "del", "dev", dev, "root"])
-        for argv in commands:
-            self.run(argv)
-        return replaced
+    def shape(self, build) -> str | None:
+        """Replace rmqlab's root qdisc with `build(dev)`'s commands, in one exec after one look; returns the
+        qdisc it replaced (None when there was none)."""
+        inspection = self.inspect()
+        dev = self.dev(inspection)
+        found = inspection.our_qdisc()
+        lines = [[["tc", "qdisc", "del", "dev", found[0], "root"]]] if found else []
+        self.run(script(lines + [[argv] for argv in build(dev)]))
+        return found[1] if found else None
 
     def heal(self) -> list[str]:
-        """Remove every rule and qdisc rmqlab put here; what was removed, in words."""
-        removed = []
+        """Remove every rule and qdisc rmqlab put here, with one look and one exec; what was removed, in words."""
+        inspection = self.inspect()
+        removed, lines = [], []
         for chain, hook in HOOKS.items():
-            code, listing = self.run(["iptables", "-w", "-S", chain], check=False)
-            if code != 0:
+            listing = inspection.chains.get(chain, "")
+            if not listing.strip():
                 continue
             removed += [c for c in dict.fromkeys(rule_comments(listing, chain)) if c not in removed]
-            while self.run(["iptables", "-w", "-D", hook, "-j", chain], check=False)[0] == 0:
-                pass
-            self.run(["iptables", "-w", "-F", chain])
-            self.run(["iptables", "-w", "-X", chain])
-        code, listing = self.run(["ip", "-o", "-4", "addr", "show"], check=False)
-        dev = interface_of(listing, self.ip) if code == 0 else None
-        if dev:
-            _, qdisc = self.run(["tc", "qdisc", "show", "dev", dev, "root"])
-            if ours(qdisc):
-                self.run(["tc", "qdisc", "del", "dev", dev, "root"])
-                removed.append(f"traffic shaping on {dev} ({qdisc.strip().split(' root')[0]})")
+            lines += [[["iptables", "-w", "-D", hook, "-j", chain], []]] * 2  # at most two jumps were ever added
+            lines += [[["iptables", "-w", "-F", chain]], [["iptables", "-w", "-X", chain]]]
+        found = inspection.our_qdisc()
+        if found:
+            lines.append([["tc", "qdisc", "del", "dev", found[0], "root"]])
+            removed.append(f"traffic shaping on {found[0]} ({found[1].split(' root')[0]})")
+        if lines:
+            self.run(script(lines))
         return removed
 
 

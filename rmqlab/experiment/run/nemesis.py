@@ -100,6 +100,10 @@ class Nemesis:
             if final or not gone & set(fault.nodes):
                 self.undo(fault)
 
+    def still_in_force(self) -> set[str]:
+        """The nodes of every fault not undone yet."""
+        return {n for f in self.applied.values() if not f.undone for n in f.nodes}
+
     def destroyed(self) -> set[str]:
         return {n for f in self.applied.values() if FAULTS[f.action].effect == DISK_GONE for n in f.nodes}
 

@@ -123,7 +123,8 @@ def _settle(ctx: RunContext, nemesis: Nemesis, observer: Observer, say) -> None:
     every surviving replica is registered again so the final read sees them all."""
     nemesis.undo_all(final=False)
     gone = nemesis.destroyed()
-    expected = {b.name for b in ctx.cluster.brokers} - gone
+    kept_down = nemesis.still_in_force()  # faults on a destroyed node stay: undoing them would bring it back empty
+    expected = {b.name for b in ctx.cluster.brokers} - gone - kept_down
     # A 2M2S group whose master's disk is gone has no one who could be master; any other group should.
     headless = {b.group for b in ctx.cluster.brokers if b.name in gone and b.role is LayoutRole.MASTER}
     deadline = time.monotonic() + SETTLE_TIMEOUT
