@@ -88,6 +88,7 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
         lost=sum(sum(c.values()) for c in lost_by.values()),
         lost_acked_by={node: dict(codes) for node, codes in sorted(lost_by.items())},
         replication_lag=_lag_at_faults(meta, fault_list, masters, offsets),
+        missing_at_end=sum(1 for key in queue.missing_at_end if key in queue.acked and queue.acked[key].group == name),
     )
 
 

@@ -28,6 +28,7 @@ class GroupResult:
     lost: int
     lost_acked_by: dict[str, dict[str, int]]  # node that acknowledged -> code name -> lost messages
     replication_lag: dict = field(default_factory=dict)  # fault index -> Lag: replicas' bytes behind the master
+    missing_at_end: int = 0  # acknowledged, read by a consumer during the run, on no replica at the end
 
     @property
     def unwritable_seconds(self) -> float:
@@ -59,6 +60,7 @@ class GroupResult:
             "slave_reads_during_outage": self.slave_reads_during_outage,
             "lost": self.lost,
             "lost_acked_by": self.lost_acked_by,
+            "missing_at_end": self.missing_at_end,
             "replication_lag_at_faults": {str(i): lag.to_dict() for i, lag in sorted(self.replication_lag.items())},
         }
 

@@ -285,10 +285,21 @@ def _replication_sentences(result: CheckResult) -> list[str]:
 
 def _anomaly_sentences(result: CheckResult) -> list[str]:
     totals, anomalies, said = result.totals, result.anomalies, []
-    if totals["missing_at_end"]:
+    with_disk = {g.name: g.missing_at_end for g in result.groups.values()
+                 if g.missing_at_end and _disk_lag(result, g) is not None}
+    for name, n in with_disk.items():
+        group = result.groups[name]
+        fault, lag = _disk_lag(result, group)
+        why = (f"brokerRole={ROLE_KEY[result.mode]} had acknowledged them before {listing(list(lag.behind))} had a "
+               "copy" if result.mode == "2m2s-async" else "no surviving replica had them")
+        said.append(f"LOST with the disk: {count(n, 'acknowledged message')} consumers had already read from "
+                    f"{lag.master} {'is' if n == 1 else 'are'} on no replica at the end: its store was destroyed at "
+                    f"{fault.t:.1f} s and {why}.")
+    dropped = totals["missing_at_end"] - sum(with_disk.values())
+    if dropped > 0:
         said.append(
-            f"DROPPED: {count(totals['missing_at_end'], 'acknowledged message')} read by consumers during the run "
-            f"{'is' if totals['missing_at_end'] == 1 else 'are'} on no replica at the end "
+            f"DROPPED: {count(dropped, 'acknowledged message')} read by consumers during the run "
+            f"{'is' if dropped == 1 else 'are'} on no replica at the end "
             f"(e.g. {_examples(anomalies['missing_at_end_keys'])}): RocketMQ dropped data it had already served."
         )
     if totals["divergent_positions"]:
