@@ -11,6 +11,7 @@ from dataclasses import dataclass
 DOWN = "down"  # the nodes' processes are gone; sockets close, so the name server notices at once
 FROZEN = "frozen"  # the processes exist but do nothing; sockets stay open
 CUT = "cut"  # the nodes run but cannot reach, or be reached by, some peers
+SLOWED = "slowed"  # the nodes run and are reached, but late, lossily or through a narrow link
 DISK_GONE = "disk-gone"  # the process and its store are gone for good: only replicas keep its data
 UNDO = "undo"  # ends other faults; never a fault itself
 
@@ -30,7 +31,7 @@ class FaultOption:
 class FaultKind:
     name: str  # CLI command and scenario action
     summary: str  # one line for --help and listings
-    effect: str  # DOWN | FROZEN | CUT | DISK_GONE | UNDO
+    effect: str  # DOWN | FROZEN | CUT | SLOWED | DISK_GONE | UNDO
     undo: str | None = None  # the entry that ends this fault
     needs: tuple[str, ...] = ()  # container capabilities the fault needs (NET_ADMIN)
     wording: str = "{action} of {target}"  # how a report says it happened
@@ -80,13 +81,13 @@ FAULTS: dict[str, FaultKind] = {
                   undo="unpause"),
         FaultKind("isolate", "Cut a machine off the cluster network in both directions.", CUT, undo="heal",
                   wording="isolation of {target}"),
-        FaultKind("delay", "Delay every packet a machine sends (tc netem), optionally with jitter.", CUT,
+        FaultKind("delay", "Delay every packet a machine sends (tc netem), optionally with jitter.", SLOWED,
                   undo="heal", needs=NET, wording="a {value} delay on {target}", marker="delay", value=DELAY,
                   options=(JITTER, TO)),
-        FaultKind("loss", "Drop a share of the packets a machine sends (iptables statistic).", CUT, undo="heal",
+        FaultKind("loss", "Drop a share of the packets a machine sends (iptables statistic).", SLOWED, undo="heal",
                   needs=NET, wording="{value} packet loss on {target}", marker="loss", value=LOSS, options=(TO,)),
         FaultKind("limit", "Limit the bandwidth of what a machine sends (tc htb), e.g. its replication link.",
-                  CUT, undo="heal", needs=NET, wording="a {value} bandwidth limit on {target}", marker="limit",
+                  SLOWED, undo="heal", needs=NET, wording="a {value} bandwidth limit on {target}", marker="limit",
                   value=RATE, options=(TO,)),
         FaultKind("partition", "Cut TARGET from PEER only (iptables by their ports); others still reach both.",
                   CUT, undo="heal", needs=NET, wording="a partition of {target} from {peer}", marker="cut",

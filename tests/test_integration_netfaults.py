@@ -83,6 +83,7 @@ def test_a_bandwidth_limit_on_the_replication_link_is_what_a_sync_send_waits_for
     assert {s.code_name for s in sent} == {"SUCCESS"}
     after = _median([s.millis for s in sent])
     wire_ms = size * 8 / 1_000_000 * 1000  # 64 KiB at 1 Mbit/s: 524 ms
+    print(f"64 KiB sync send: {before:.0f} ms stock, {after:.0f} ms with 1 mbit/s to the slave")
     assert after >= 0.8 * wire_ms and after >= before + 300, (before, after)
     LAB.heal(cluster.name)
     assert _median([s.millis for s in _send(cluster, 4, size)]) < 0.5 * wire_ms
@@ -97,6 +98,7 @@ def test_packet_loss_drops_that_share_and_tcp_still_delivers(cluster):
     counters = _holder(cluster, "machine-a", ["iptables", "-w", "-L", netns.CHAIN_OUT, "-v", "-x", "-n"])
     dropped = int(re.search(r"^\s*(\d+)\s+\d+\s+DROP", counters, re.M).group(1))
     share = dropped / (dropped + after - before)
+    print(f"10% loss: {dropped} of {dropped + after - before} packets dropped ({share:.1%})")
     assert 0.05 <= share <= 0.16 and dropped + after - before >= 200, (dropped, after - before)
     assert {s.code_name for s in sent} == {"SUCCESS"}  # TCP resent what was dropped
 

@@ -72,7 +72,8 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
     probes = [op for op in sends if op.process == f"{PROBE_PREFIX}{name}"] or sends
     found = [attribute(w, fault_list, members, run_end) for w in unwritable_windows(probes, run_end)]
     windows = [w for w in found if w.duration >= ignore_below]
-    elections = [e for f in fault_list if f.disruptive and (e := masters.election(f, name))]
+    elections = [e for f in fault_list
+                 if f.disruptive and (e := masters.election(f, name, tuple(fault_list[f.index + 1:])))]
     lost_by: dict[str, Counter] = {}
     for key in queue.lost:
         op = queue.acked[key]

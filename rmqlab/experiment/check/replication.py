@@ -41,7 +41,8 @@ class Offsets:
             value = self._values[index]
             top = value.get(master)
             if isinstance(top, int):
-                behind = {n: (top - v if isinstance(v, int) else None) for n in replicas if n != master
+                # Each broker is asked in parallel: a replica asked a moment later can read a little ahead.
+                behind = {n: (max(top - v, 0) if isinstance(v, int) else None) for n in replicas if n != master
                           for v in [value.get(n)]}
                 return Lag(self._times[index], master, top, behind)
             index -= 1
