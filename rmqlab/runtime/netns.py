@@ -200,7 +200,7 @@ def inspect_command() -> list[str]:
     parts = ["ip -o -4 addr show", f"echo {SECTION}",
              f"iptables -w -S {CHAIN_IN} 2>/dev/null || true", f"echo {SECTION}",
              f"iptables -w -S {CHAIN_OUT} 2>/dev/null || true", f"echo {SECTION}",
-             "for d in $(ls /sys/class/net); do tc qdisc show dev $d root; done"]
+             "tc qdisc show"]  # every device's qdiscs, each line naming its device (with `dev X`, tc omits it)
     return ["sh", "-c", "; ".join(parts)]
 
 
@@ -216,7 +216,7 @@ class Inspection:
     def our_qdisc(self) -> tuple[str, str] | None:
         """(device, its `tc qdisc show` line) of rmqlab's root qdisc, if there is one."""
         for line in self.qdiscs.splitlines():
-            if f" {HANDLE} " in f" {line} " and " dev " in line:
+            if f" {HANDLE} " in f" {line} " and " dev " in line and " root" in line:
                 dev = line.split(" dev ")[1].split()[0]
                 return dev, line.strip()
         return None
