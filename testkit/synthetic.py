@@ -14,6 +14,7 @@ from rmqlab.experiment.check.history import (
     NEMESIS,
     OBSERVE,
     OBSERVER,
+    OFFSETS,
     OK,
     READ,
     ROLES,
@@ -93,6 +94,10 @@ class HistoryBuilder:
     def roles(self, t: float, masters: dict[str, str | None], slaves: dict[str, list[str]] | None = None) -> None:
         view = {g: {"master": m, "slaves": (slaves or {}).get(g, [])} for g, m in masters.items()}
         self._events.append(self._event(t, OBSERVE, OBSERVER, ROLES, view, None, {}))
+
+    def offsets(self, t: float, offsets: dict[str, int | None]) -> None:
+        """The replication observer's view: each broker's commit-log max offset."""
+        self._events.append(self._event(t, OBSERVE, OBSERVER, OFFSETS, dict(offsets), None, {}))
 
     def probes(self, group: str, start: float, end: float, *, every: float = 0.05, node: str | None = None,
                failing: list[tuple[float, float]] = (), failure: str = "fail", key_prefix: str | None = None,

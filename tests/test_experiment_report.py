@@ -31,6 +31,8 @@ NAMED_KEYS = {
     "faults[].producers.groups_after": "<group>", "anomalies.divergent_positions[].keys": "<key>",
     "settings": "<setting>", "settings.<setting>.by_node": "<node>", "nodes": "<node>",
     "causes[].settings": "<setting>",
+    "groups.<group>.replication_lag_at_faults": "<fault>",
+    "groups.<group>.replication_lag_at_faults.<fault>.bytes_behind": "<node>",
 }
 
 
@@ -50,6 +52,7 @@ def eventful_run(mode="2m2s-async"):
     b.send("k-000002", 5.1, group=B)
     b.send("k-000003", 11.0, 14.0, "info", group=A, error="read timed out")
     b.send("k-000004", 14.1, group=B)
+    b.offsets(9.8, {"broker-a-master": 9000, "broker-a-slave": 7000, "broker-b-master": 500, "broker-b-slave": None})
     b.fault("kill", "broker-a-master", 10.0)
     b.roles(10.3, {A: None, B: "broker-b-master"})
     b.read("broker-a-slave", [("p-broker-a-000000", 0)], 12.0, group=A, process="consumer-broker-a-slave")

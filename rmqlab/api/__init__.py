@@ -14,7 +14,6 @@ from rmqlab import __version__
 _WHERE = {
     "rmqlab.api.events": ("Event", "Listener", "NodeReady", "Said", "Stage", "Waiting", "quiet"),
     "rmqlab.api.lab": ("ClusterRow", "Lab", "ModeRow", "PitfallRun", "Rendered", "UpResult", "WatchFrame"),
-    "rmqlab.api.experiments": ("Comparison", "ExperimentRun"),
     "rmqlab.api.clients": ("Skipped",),
     "rmqlab.api.monitor": ("Monitor", "cli_command"),
     "rmqlab.runtime.livefiles": ("DashboardRecord",),
@@ -27,6 +26,8 @@ _WHERE = {
     "rmqlab.runtime.lifecycle": ("Removed",),
     "rmqlab.runtime.status": ("ClusterStatus", "GroupStatus", "MachineStatus", "NodeStatus"),
     "rmqlab.topology.layouts": ("MODES", "parse_mode"),
+    "rmqlab.topology.knobs": ("Knob", "parse_knobs"),
+    "rmqlab.api.experiments": ("Comparison", "ExperimentRun", "Variant", "parse_variant"),
     "rmqlab.render.compose": ("config_path",),
     "rmqlab.experiment.run.scenario": ("load_scenario", "preset_names"),
     "rmqlab.experiment.report.tables": ("GROUP_HEADERS", "SHORT_GROUP_COLUMNS", "comparison_rows", "group_rows",

@@ -4,17 +4,21 @@ the cluster removed again (unless kept). compare runs one scenario on several la
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.api.events import Listener, Said, Stage, saying
+from rmqlab.api.specs import checked_spec
 from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.experiment.check.result import CheckResult
 from rmqlab.experiment.check.runmeta import RunMeta
 from rmqlab.experiment.run.runner import RunRequest, run_on
-from rmqlab.experiment.run.scenario import Scenario, load_scenario
+from rmqlab.experiment.run.scenario import Scenario, load_scenario, with_client_knobs
+from rmqlab.topology.knobs import Knob, parse_knobs, split_client
 from rmqlab.topology.layouts import build_cluster, parse_mode
 from rmqlab.topology.model import ClusterSpec, Mode
+
+STOCK = "stock"
 
 
 @dataclass(frozen=True)
@@ -42,36 +46,82 @@ class Comparison:
         return any(run.alarming for run in self.runs)
 
 
-def experiment_spec(mode: Mode, version: str) -> ClusterSpec:
+@dataclass(frozen=True)
+class Variant:
+    """A named set of knobs (--variant 'fast-election: dledger:heartBeatTimeIntervalMs=500 …'); stock has none."""
+
+    name: str
+    knobs: tuple[Knob, ...] = ()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One run of an experiment: the cluster it gets, the scenario as that run's producers behave, its variant."""
+
+    spec: ClusterSpec
+    scenario: Scenario
+    variant: Variant | None
+
+
+def parse_variant(text: str) -> Variant:
+    """`stock`, or `name: [scope:]key=value [scope:]key=value …` (commas work as separators too)."""
+    name, colon, rest = text.partition(":")
+    name = name.strip()
+    if not colon:
+        if name != STOCK:
+            raise BadInput(f"--variant {text!r} has no knobs.",
+                           hint="Write --variant stock, or --variant 'NAME: key=value key=value'.")
+        return Variant(STOCK)
+    if not name or not name.replace("-", "").replace("_", "").isalnum():
+        raise BadInput(f"--variant {text!r} needs a name of letters, digits and dashes before the colon.")
+    knobs = parse_knobs([part for part in rest.replace(",", " ").split() if part])
+    if not knobs:
+        raise BadInput(f"--variant {text!r} names no knob.", hint="Give key=value pairs after the colon.")
+    return Variant(name, knobs)
+
+
+def experiment_spec(mode: Mode, version: str, knobs: tuple[Knob, ...] = ()) -> ClusterSpec:
     """The one spec an experiment runs on (and is validated against); one cluster per layout and version."""
-    return ClusterSpec(mode=mode, name=f"exp-{mode.value}-{version.replace('.', '-')}", version=version)
+    return ClusterSpec(mode=mode, name=f"exp-{mode.value}-{version.replace('.', '-')}", version=version,
+                       knobs=knobs)
 
 
-def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | str,
-            out_dir: Path) -> tuple[list[ClusterSpec], Scenario]:
-    """Every input checked before anything starts: modes, versions, scenario and the output folder. The runs
-    are every layout on every version, layouts first."""
+def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | str, out_dir: Path,
+            knobs: tuple[Knob, ...] = (), variants: list[Variant] | None = None) -> list[Planned]:
+    """Every input checked before anything starts: modes, versions, scenario, knobs and the output folder.
+    The runs are every layout on every version and variant, layouts first."""
     versions = [versions] if isinstance(versions, str) else list(versions)
     if not modes:
         raise BadInput("No layout to run.", hint="Name one or more with --mode / --modes, e.g. 2m2s-sync,dledger.")
     if not versions:
         raise BadInput("No RocketMQ version to run.", hint="Name one or more with --versions, e.g. 4.7.0,5.5.0.")
-    if len(set(modes)) != len(modes) or len(set(versions)) != len(versions):
+    parsed = [parse_mode(m) for m in modes]
+    if len(set(parsed)) != len(parsed) or len(set(versions)) != len(versions):
         raise BadInput("A layout or a version is named twice.", hint="Name each once.")
-    specs = [experiment_spec(parse_mode(m), v) for m in modes for v in versions]
-    for spec in specs:
-        build_cluster(spec)
+    if variants and len({v.name for v in variants}) != len(variants):
+        raise BadInput("A variant is named twice.", hint="Give each --variant its own name.")
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    planned = []
+    for mode in parsed:
+        for version in versions:
+            for variant in variants or [None]:
+                every = tuple(knobs) + (variant.knobs if variant else ())
+                spec = checked_spec(experiment_spec(mode, version, every), allow_client=True)
+                build_cluster(spec)
+                cluster_knobs, client_knobs = split_client(spec.knobs)
+                planned.append(Planned(replace(spec, knobs=cluster_knobs), with_client_knobs(chosen, client_knobs),
+                                       variant))
     _check_out_dir(out_dir)
-    return specs, chosen
+    return planned
 
 
-def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | None, keep: bool,
-        on_event: Listener, reuse: bool = False, dashboard: bool = False) -> ExperimentRun:
+def run(lab, plan: Planned, out_dir: Path, image: str | None, keep: bool, on_event: Listener,
+        reuse: bool = False, dashboard: bool = False) -> ExperimentRun:
     """On a fresh cluster, removed afterwards; with `reuse`, on the cluster of this very spec if one runs
     (healed, every node started, ready again), left running for the next run. With `dashboard`, a detached
     dashboard of the cluster shows the timeline as it fills in and keeps the report link afterwards."""
     say = saying(on_event)
+    spec = plan.spec
     url = None
     if dashboard:
         url = lab.start_dashboard(spec.name).url  # it finds the run through the note the runner leaves
@@ -82,7 +132,8 @@ def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | 
             _remove_quietly(lab, spec.name)
             on_event(Said(f"Starting a fresh {spec.mode.value} cluster '{spec.name}'…"))
             cluster = lab.up(spec, image, on_event=on_event).cluster
-        request = RunRequest(spec.mode, scenario, out_dir, spec.version, image, keep or reuse)
+        request = RunRequest(spec.mode, plan.scenario, out_dir, spec.version, image, keep or reuse,
+                             variant=plan.variant.name if plan.variant else None)
         run_dir, meta, result = run_on(cluster, request, lab.provider, lab.injector(cluster), say)
         return ExperimentRun(run_dir, meta, result, url)
     finally:
@@ -103,15 +154,16 @@ def _restored(lab, spec: ClusterSpec, on_event: Listener):
     return lab.restore(spec.name, on_event=on_event)
 
 
-def compare(lab, specs: list[ClusterSpec], scenario: Scenario, out_dir: Path, image: str | None,
-            on_event: Listener, reuse: bool = False) -> Comparison:
+def compare(lab, plans: list[Planned], out_dir: Path, image: str | None, on_event: Listener,
+            reuse: bool = False) -> Comparison:
     from rmqlab.experiment.report.compare import render_comparison_html
 
     runs = []
-    for spec in specs:
-        on_event(Stage(f"{spec.mode.value}, RocketMQ {spec.version}"))
-        runs.append(run(lab, spec, scenario, out_dir, image, keep=False, on_event=on_event, reuse=reuse))
-    page = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}-{scenario.name}.html"
+    for plan in plans:
+        label = f"{plan.spec.mode.value}, RocketMQ {plan.spec.version}"
+        on_event(Stage(label + (f" ({plan.variant.name})" if plan.variant else "")))
+        runs.append(run(lab, plan, out_dir, image, keep=False, on_event=on_event, reuse=reuse))
+    page = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}-{plans[0].scenario.name}.html"
     page.write_text(render_comparison_html([(r.meta, r.result) for r in runs]), encoding="utf-8")
     return Comparison(runs, page)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.api.events import Listener, NodeReady, Said, Waiting, quiet, saying
+from rmqlab.api.specs import checked_spec
 from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.faults import FAULTS
 from rmqlab.lint import Finding, LintReport
@@ -103,7 +104,7 @@ class Lab:
         from rmqlab.render.files import check_out_dir, render_cluster_files, write_files
         from rmqlab.render.presets import default_image_reference
 
-        cluster = build_cluster(spec)
+        cluster = build_cluster(checked_spec(spec))
         files = render_cluster_files(cluster, image or default_image_reference(spec.version))
         report = lint_cluster(cluster, files)
         check_out_dir(out_dir, files)
@@ -130,6 +131,7 @@ class Lab:
         from rmqlab.runtime.ready import wait_until_ready
 
         began = time.monotonic()
+        spec = checked_spec(spec)
         _lint_before_start(build_cluster(spec))
         self.provider.ping()
         spec = place(self.provider, spec)
@@ -272,12 +274,14 @@ class Lab:
 
         return FaultInjector(cluster, self.provider, roles, AuditLog(cluster_dir(cluster.name) / FAULT_LOG))
 
-    def fault(self, name: str, action: str, target: str | None = None, **options: str) -> FaultResult:
-        """One entry of the fault table (rmqlab.faults.FAULTS), done to a node, a machine or a role alias."""
+    def fault(self, name: str, action: str, target: str | None = None, peer: str | None = None,
+              **options: str) -> FaultResult:
+        """One entry of the fault table (rmqlab.faults.FAULTS), done to a node, a machine or a role alias (and
+        to a peer, for partition A B)."""
         if action not in FAULTS:
             raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
         validate_cluster_name(name)
-        return self.injector(self.cluster(name)).apply(action, target, **options)
+        return self.injector(self.cluster(name)).apply(action, target, peer, **options)
 
     def heal(self, name: str) -> FaultResult:
         return self.fault(name, "heal")
@@ -334,23 +338,26 @@ class Lab:
 
     # -- experiments --------------------------------------------------------------------------------
 
-    def experiment(self, mode: str, scenario: str, version: str, out_dir: Path, image: str | None = None,
-                   keep: bool = False, on_event: Listener = quiet, reuse: bool = False, dashboard: bool = False):
+    def experiment(self, mode: str, scenario, version: str, out_dir: Path, image: str | None = None,
+                   keep: bool = False, on_event: Listener = quiet, reuse: bool = False, dashboard: bool = False,
+                   knobs=()):
         """A fresh cluster (or, with `reuse`, the healthy one of the same spec), the scenario's workload and
         faults, the checker, the reports; with `dashboard`, a detached dashboard of the experiment's cluster
-        that shows the timeline as it fills in."""
+        that shows the timeline as it fills in. `knobs` are --set knobs (rmqlab.api.parse_knobs)."""
         from rmqlab.api import experiments
 
-        (spec,), chosen = experiments.prepare([mode], scenario, version, out_dir)
-        return experiments.run(self, spec, chosen, out_dir, image, keep, on_event, reuse, dashboard)
+        (plan,) = experiments.prepare([mode], scenario, version, out_dir, tuple(knobs))
+        return experiments.run(self, plan, out_dir, image, keep, on_event, reuse, dashboard)
 
-    def compare(self, modes: list[str], scenario: str, versions: list[str] | str, out_dir: Path,
-                image: str | None = None, on_event: Listener = quiet, reuse: bool = False):
-        """One scenario on every layout and version named, side by side."""
+    def compare(self, modes: list[str], scenario, versions: list[str] | str, out_dir: Path,
+                image: str | None = None, on_event: Listener = quiet, reuse: bool = False, knobs=(),
+                variants=None):
+        """One scenario on every layout and version named, and on each variant (rmqlab.api.parse_variant),
+        side by side."""
         from rmqlab.api import experiments
 
-        specs, chosen = experiments.prepare(modes, scenario, versions, out_dir)
-        return experiments.compare(self, specs, chosen, out_dir, image, on_event, reuse)
+        plans = experiments.prepare(modes, scenario, versions, out_dir, tuple(knobs), variants)
+        return experiments.compare(self, plans, out_dir, image, on_event, reuse)
 
     def report(self, run_dir: Path):
         """Check a saved history again and rewrite its reports."""

@@ -16,6 +16,7 @@ from rmqlab.cli.options import (
     LongName,
     ModeOpt,
     Name,
+    Sets,
     Version,
     lab,
 )
@@ -36,12 +37,13 @@ def up(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for readiness.")] = 240.0,
     dashboard: Annotated[bool, typer.Option(
         "--dashboard", help="Also start the live dashboard (detached; prints its URL; `down` stops it).")] = False,
+    knobs: Sets = None,
 ) -> None:
     """Start a layout and wait until every broker is registered with its expected role."""
-    from rmqlab.api import ClusterSpec, parse_mode
+    from rmqlab.api import ClusterSpec, parse_knobs, parse_mode
 
     spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, port_base=port_base,
-                       subnet=subnet)
+                       subnet=subnet, knobs=parse_knobs(knobs or []))
     with ProgressLine():
         started = lab().up(spec, image, timeout, on_event=show_event)
     err().print(f"[bold green]Ready[/] in {started.seconds:.1f} s: {spec.mode.value} cluster '{name}' "

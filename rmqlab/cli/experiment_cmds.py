@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_VERSION_TEXT, Json, ModeOpt, Version, lab
+from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_VERSION_TEXT, Json, ModeOpt, Sets, Version, lab
 from rmqlab.cli.output import ProgressLine, out, print_json, say, show_event
 
 experiment_app = typer.Typer(help="Run a failover experiment and report what really happened.", no_args_is_help=True)
@@ -37,16 +37,18 @@ def run_cmd(
     reuse: Reuse = False,
     dashboard: Annotated[bool, typer.Option(
         "--dashboard", help="Watch it live: a detached dashboard of the run's cluster (prints its URL).")] = False,
+    knobs: Sets = None,
 ) -> None:
     """Start a fresh cluster, run the workload and the fault schedule, check the history, write reports.
 
     Exit code 1 when a verdict is an alarm (acknowledged messages lost, replicas diverged, unexpected
     messages), 0 otherwise."""
+    from rmqlab.api import parse_knobs
     from rmqlab.cli.report_view import summary
 
     with ProgressLine():
         done = lab().experiment(mode, scenario, version, out_dir, image, keep, on_event=show_event, reuse=reuse,
-                                dashboard=dashboard)
+                                dashboard=dashboard, knobs=parse_knobs(knobs or []))
     out().print(summary(done.meta, done.result))
     say(f"Reports: {done.run_dir}/report.html, report.json, timeline.png")
     if done.dashboard:
@@ -94,14 +96,22 @@ def compare(
     out_dir: OutDir = DEFAULT_OUT,
     image: Image = None,
     reuse: Reuse = False,
+    knobs: Sets = None,
+    variants: Annotated[Optional[list[str]], typer.Option(
+        "--variant", help="Repeatable: 'stock', or 'NAME: key=value key=value' (knobs as --set). Each layout runs "
+                          "once per variant, side by side.")] = None,
 ) -> None:
-    """Run one scenario on several layouts (and versions) and compare them side by side (exit 1 on an alarm)."""
+    """Run one scenario on several layouts (versions, variants) and compare them side by side (exit 1 on an
+    alarm)."""
+    from rmqlab.api import parse_knobs, parse_variant
     from rmqlab.cli.report_view import comparison_table
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     picked = [v.strip() for v in versions.split(",") if v.strip()]
+    parsed = [parse_variant(v) for v in variants or []]
     with ProgressLine():
-        done = lab().compare(chosen, scenario, picked, out_dir, image, on_event=show_event, reuse=reuse)
+        done = lab().compare(chosen, scenario, picked, out_dir, image, on_event=show_event, reuse=reuse,
+                             knobs=parse_knobs(knobs or []), variants=parsed)
     out().print(comparison_table(done.runs))
     say(f"Comparison: {done.page}")
     raise typer.Exit(ALARM_EXIT if done.alarming else 0)

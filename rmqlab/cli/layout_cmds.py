@@ -9,7 +9,17 @@ import typer
 from rich.markup import escape
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_NAME, DEFAULT_VERSION_TEXT, Groups, Json, ModeOpt, Version, lab
+from rmqlab.cli.options import (
+    DEFAULT_MODE,
+    DEFAULT_NAME,
+    DEFAULT_VERSION_TEXT,
+    Groups,
+    Json,
+    ModeOpt,
+    Sets,
+    Version,
+    lab,
+)
 from rmqlab.cli.output import err, out, print_json, say
 
 
@@ -37,9 +47,10 @@ def render(
         Optional[str], typer.Option("--hosts", help="IP1,IP2[,IP3]: configs for real machines, no compose file.")
     ] = None,
     image: Annotated[Optional[str], typer.Option("--image", help="Image for every container.")] = None,
+    knobs: Sets = None,
 ) -> None:
     """Write docker-compose.yaml and configs/<machine>/<node>.properties for a layout."""
-    from rmqlab.api import BadInput, ClusterSpec, parse_mode
+    from rmqlab.api import BadInput, ClusterSpec, parse_knobs, parse_mode
 
     host_list = ()
     if hosts is not None:
@@ -47,7 +58,8 @@ def render(
         if not any(host_list) or not all(host_list):
             raise BadInput(f"--hosts {hosts!r} names an empty host.",
                            hint="Give comma-separated addresses, e.g. --hosts 10.0.0.1,10.0.0.2.")
-    spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list)
+    spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list,
+                       knobs=parse_knobs(knobs or []))
     rendered = lab().render(spec, out_dir, image)
     for path in rendered.written:
         out().print(str(path), markup=False)

@@ -31,6 +31,10 @@ ModeOpt = Annotated[
 ]
 Version = Annotated[str, typer.Option("--version", "-v", help="RocketMQ version.")]
 Groups = Annotated[Optional[int], typer.Option("--groups", "-g", help="Broker groups (default per mode).")]
+Sets = Annotated[Optional[list[str]], typer.Option(
+    "--set", help="KEY=VALUE or SCOPE:KEY=VALUE, repeatable: a RocketMQ key checked against the version's keys (SCOPE "
+                  "broker, namesrv, master, slave, controller or a node), dledger:heartBeatTimeIntervalMs=500 "
+                  "(election timing), client:pollNameServerInterval=5000 (experiments' producers).")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 DEFAULT_NAME = DEFAULT_CLUSTER

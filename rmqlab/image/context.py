@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rmqlab.image import logconf, logfilter
+from rmqlab.image import launcher, logconf, logfilter
 from rmqlab.image.jars import Jar
 from rmqlab.topology.versions import is_5x, netty_40, parse_version
 
@@ -112,6 +112,7 @@ def render_context(version: str, base_ref: str) -> dict[str, ContextFile]:
     for role in roles(version):
         files[f"conf/{logconf.config_name(role, line)}"] = ContextFile(logconf.logback_xml(role).encode())
     files["lib/rmqlab-keylines.jar"] = ContextFile(logfilter.jar_bytes(version))
+    files["lib/rmqlab-launch.jar"] = ContextFile(launcher.jar_bytes())  # DLedger timing (--set dledger:...)
     return dict(sorted(files.items()))
 
 

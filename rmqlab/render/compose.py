@@ -123,10 +123,16 @@ def _node_service(cluster: Cluster, node: Node, image: str, config_root: str) ->
         "stop_grace_period": f"{BROKER_STOP_GRACE_S if isinstance(node, BrokerNode) else NAMESRV_STOP_GRACE_S}s",
         "network_mode": f"service:{machine.name}",
         "depends_on": [machine.name],
-        "environment": {"JAVA_OPT_EXT": node.heap.java_opts, "NAMESRV_ADDR": cluster.namesrv_addr},
+        "environment": {"JAVA_OPT_EXT": _java_opts(cluster, node), "NAMESRV_ADDR": cluster.namesrv_addr},
         "volumes": volumes,
         "labels": labels,
     }
+
+
+def _java_opts(cluster: Cluster, node: Node) -> str:
+    from rmqlab.render.settings import launcher_java_opts
+
+    return " ".join(filter(None, (node.heap.java_opts, launcher_java_opts(cluster, node))))
 
 
 def _network(cluster: Cluster) -> dict:

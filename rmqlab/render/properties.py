@@ -46,3 +46,4 @@ def _render(header: list[str], sections: tuple[Section, ...]) -> str:
                 lines.append(f"# {setting.comment}")
             lines.append(f"{setting.key}={setting.value}")
     return "\n".join(lines) + "\n"
+

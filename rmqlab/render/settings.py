@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rmqlab.topology.knobs import DLEDGER_PROPERTY, DLEDGER_TIMING, Knob
 from rmqlab.topology.model import BrokerNode, Cluster, LayoutRole, Mode, NamesrvNode
 from rmqlab.topology.versions import (
     applies_ha_master_address,
@@ -47,7 +48,7 @@ def broker_sections(cluster: Cluster, broker: BrokerNode) -> tuple[Section, ...]
     sections += [_storage(broker, cluster.version), _reads(cluster)]
     if has_timer_wheel(cluster.version) and not cluster.on_real_hosts:  # real hosts get RocketMQ's own
         sections.append(_lab_defaults())
-    return tuple(sections)
+    return _with_knobs(cluster, broker, sections)
 
 
 def namesrv_sections(cluster: Cluster, namesrv: NamesrvNode) -> tuple[Section, ...]:
@@ -77,7 +78,7 @@ def namesrv_sections(cluster: Cluster, namesrv: NamesrvNode) -> tuple[Section, .
                 ),
             )
         )
-    return tuple(sections)
+    return _with_knobs(cluster, namesrv, sections)
 
 
 def _identity(cluster: Cluster, broker: BrokerNode) -> Section:
@@ -257,3 +258,63 @@ def _lab_defaults() -> Section:
             ),
         ),
     )
+
+
+# -- knobs (--set) ----------------------------------------------------------------------------------------
+
+
+def knobs_for(cluster: Cluster, node: BrokerNode | NamesrvNode) -> list[Knob]:
+    """The resolved --set knobs that reach this node's .properties (rmqlab.lint.knobs resolved their scopes)."""
+    knobs = cluster.spec.knobs if cluster.spec else ()
+    broker = isinstance(node, BrokerNode)
+    found = []
+    for knob in knobs:
+        reaches = (
+            knob.scope == node.name
+            or (knob.scope == "broker" and broker)
+            or (knob.scope == "namesrv" and not broker)
+            or (knob.scope == "controller" and not broker and node.controller is not None)
+            or (knob.scope in ("master", "slave") and broker and node.role.value == knob.scope)
+        )
+        if reaches:
+            found.append(knob)
+    return found
+
+
+def _with_knobs(cluster: Cluster, node, sections: list[Section]) -> tuple[Section, ...]:
+    """Override rmqlab's value where it sets the key, add the others in a section of their own; each commented."""
+    knobs = {k.key: k for k in knobs_for(cluster, node)}  # a later --set of the same key wins
+    out = []
+    for section in sections:
+        settings = []
+        for setting in section.settings:
+            knob = knobs.pop(setting.key, None)
+            if knob is None:
+                settings.append(setting)
+            else:
+                settings.append(Setting(setting.key, knob.value,
+                                        f"--set {knob.text} (rmqlab writes {setting.value} here otherwise)."))
+        out.append(Section(section.title, tuple(settings)))
+    if knobs:
+        out.append(Section("Knobs turned with --set (RocketMQ's default otherwise).",
+                           tuple(Setting(k.key, k.value, f"--set {k.text}") for k in knobs.values())))
+    timing = dledger_timing(cluster) if isinstance(node, BrokerNode) and node.dledger else {}
+    if timing:
+        fields = ", ".join(f"{k}={v}" for k, v in timing.items())
+        out.append(Section(f"DLedger election timing, --set dledger: {fields}. No .properties key reaches these "
+                           "DLedgerConfig fields: rmqlab's launcher sets them "
+                           f"(-D{DLEDGER_PROPERTY}* in JAVA_OPT_EXT).", ()))
+    return tuple(out)
+
+
+def dledger_timing(cluster: Cluster) -> dict[str, str]:
+    """--set dledger:<field>=<value>, in DLedgerConfig's field order."""
+    knobs = {k.key: k.value for k in (cluster.spec.knobs if cluster.spec else ()) if k.scope == "dledger"}
+    return {key: knobs[key] for key in DLEDGER_TIMING if key in knobs}
+
+
+def launcher_java_opts(cluster: Cluster, node: BrokerNode | NamesrvNode) -> str:
+    """System properties for rmqlab's broker launcher (empty: RocketMQ's own BrokerStartup, untouched)."""
+    if not isinstance(node, BrokerNode) or not node.dledger:
+        return ""
+    return " ".join(f"-D{DLEDGER_PROPERTY}{k}={v}" for k, v in dledger_timing(cluster).items())

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from rmqlab.runtime import netns
+from rmqlab.runtime.fake_netns import FakeNetworks
 from rmqlab.runtime.fake_rocketmq import FakeClient, FakeRocketMQ
 from rmqlab.runtime.provider import STOP_GRACE_SECONDS, ContainerRun, ContainerState, EngineError, VolumeState
 from rmqlab.topology import naming
@@ -35,6 +37,7 @@ class FakeProvider:
                  clock: Callable[[], float] = time.monotonic):
         self.clusters_by_name: dict[str, FakeCluster] = {}
         self.rocketmq = FakeRocketMQ(self, boot_seconds, election_seconds, clock)
+        self.net = FakeNetworks()
         self.images = set(images)
         self.calls: list[tuple[str, ...]] = []
         self.held_ports: set[int] = set()  # 127.0.0.1 ports that something other than rmqlab holds
@@ -83,6 +86,8 @@ class FakeProvider:
                 raise EngineError(f"docker {verb} {node}", 404, f"No such container: {node}")
             found.containers[node] = replace(found.containers[node], **changes)
             self.calls.append((verb, cluster, node))
+            if verb in ("kill", "stop", "restart") and found.containers[node].role == "machine":
+                self.net.forget(cluster, node)  # a new namespace has none of the old rules
         self.rocketmq.changed(cluster, node)
 
     def kill(self, cluster: str, node: str, signal: str) -> None:
@@ -123,7 +128,22 @@ class FakeProvider:
     def exec(self, cluster: str, node: str, argv: Sequence[str], timeout: float,
              user: str | None = None) -> tuple[int, str]:
         self.calls.append(("exec", cluster, node, *argv))
+        if argv and (argv[0] in ("ip", "iptables", "tc") or list(argv[:2]) == ["sh", "-c"]):
+            return self._net_exec(cluster, node, list(argv))
         return 0, self.rocketmq.mqadmin(cluster, list(argv))
+
+    def _net_exec(self, cluster: str, node: str, argv: list[str]) -> tuple[int, str]:
+        with self._lock:
+            found = self.clusters_by_name.get(cluster)
+            state = found.containers.get(node) if found else None
+            if state is None or state.status != "running":
+                raise EngineError(f"docker exec {node}", 409, f"Container {node} is not running")
+            machine = next((m for m in found.model.machines if m.name == node), None) if found.model else None
+            connected = naming.network_name(cluster) in state.networks
+            code, output = self.net.run(cluster, node, machine.ip if machine and connected else None, argv)
+        if code == 0 and not any(a in argv for a in ("-S", "-C", "show")) and argv != netns.inspect_command():
+            self.rocketmq.net_changed(cluster)
+        return code, output
 
     def logs(self, cluster: str, node: str, tail: int) -> str:
         return f"(fake) {node} has no output\n"

@@ -47,6 +47,28 @@ class FakeRocketMQ:
         if model is not None and state is not None and state.status == "running":
             self._catch_up(model, node)
 
+    def net_changed(self, cluster: str) -> None:
+        """After a network rule changed, replicas whose link to their master is clear again catch up."""
+        model = self.provider.model(cluster)
+        if model is None:
+            return
+        for broker in model.brokers:
+            if self._status(model, broker.name) == "up":
+                self._catch_up(model, broker.name)
+
+    def _link(self, cluster: Cluster, replica: BrokerNode, master: BrokerNode) -> str:
+        """How the replica's copy stream from its master fares: clear, slow (shaped) or cut.
+        The replica dials the master's replication port (HA, or the Raft port in DLedger)."""
+        port = master.ports.get("ha") or master.ports.get("dledger") or master.listen_port
+        r_ip, m_ip = cluster.machine(replica.machine).ip, cluster.machine(master.machine).ip
+        r_holder, m_holder = naming.machine_service(replica.machine), naming.machine_service(master.machine)
+        net = self.provider.net
+        there = net.passes(cluster.name, (r_holder, r_ip), (m_holder, m_ip), (r_ip, 0), (m_ip, port))
+        back = net.passes(cluster.name, (m_holder, m_ip), (r_holder, r_ip), (m_ip, port), (r_ip, 0))
+        if not (there and back):
+            return "cut"
+        return "slow" if net.shaped(cluster.name, m_holder, r_ip, port) else "clear"
+
     def forget_store(self, cluster: str, node: str) -> None:
         with self._lock:
             self._logs.pop((cluster, node), None)
@@ -121,6 +143,8 @@ class FakeRocketMQ:
                 master = next(b.name for b in cluster.group_members(broker.group) if b.broker_id == 0)
             if master is None or master == node or self._status(cluster, master) != "up":
                 return
+            if self._link(cluster, broker, cluster.node(master)) != "clear":
+                return
             mine = self._log(cluster.name, node)
             for queue, messages in self._log(cluster.name, master).items():
                 mine[queue] = list(messages)
@@ -130,16 +154,24 @@ class FakeRocketMQ:
         with self._lock:
             if self.master(cluster, broker.group) != node:
                 return ResponseCode.SERVICE_NOT_AVAILABLE, None
-            replicas = [b.name for b in cluster.group_members(broker.group)
-                        if b.name != node and self._status(cluster, b.name) == "up"]
+            sync = cluster.mode is Mode.SYNC_2M2S
+            alive = [b for b in cluster.group_members(broker.group)
+                     if b.name != node and self._status(cluster, b.name) == "up"]
+            links = {b.name: self._link(cluster, b, broker) for b in alive}
+            # A synchronous master waits out a slow link; an asynchronous one acknowledges and leaves the copy
+            # for later (the replica catches up when the link is clear again).
+            replicas = [n for n, link in links.items() if link == "clear" or (sync and link == "slow")]
             log = self._log(cluster.name, node).setdefault((topic, queue), [])
             message = Message(topic=topic, queue_id=queue, queue_offset=len(log), physical_offset=0, body=body,
                               properties=dict(props), store_host=cluster.advertised_addr(broker))
             log.append(message)
             for replica in replicas:
                 self._log(cluster.name, replica).setdefault((topic, queue), []).append(message)
-            sync = cluster.mode is Mode.SYNC_2M2S
-            code = ResponseCode.SLAVE_NOT_AVAILABLE if sync and not replicas else ResponseCode.SUCCESS
+            code = ResponseCode.SUCCESS
+            if sync and not alive:
+                code = ResponseCode.SLAVE_NOT_AVAILABLE
+            elif sync and not replicas:
+                code = ResponseCode.FLUSH_SLAVE_TIMEOUT  # the slave is connected as far as the master knows
             return code, message.queue_offset
 
     def read(self, cluster: Cluster, node: str, topic: str, queue: int) -> list[Message]:

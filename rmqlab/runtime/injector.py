@@ -4,13 +4,15 @@ logged before and after acting. Containers are reached only through the provider
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.faults import FAULTS
 from rmqlab.live.roles import GroupRoles
 from rmqlab.live.targets import Target, resolve_target
+from rmqlab.runtime import netns
 from rmqlab.runtime.audit import AuditLog
+from rmqlab.runtime.fault_result import FaultResult
+from rmqlab.runtime.injector_net import NetworkFaults
 from rmqlab.runtime.provider import STOP_GRACE_SECONDS, ContainerState, Provider
 from rmqlab.topology import naming
 from rmqlab.topology.model import Cluster
@@ -18,20 +20,7 @@ from rmqlab.topology.model import Cluster
 SIGNALS = {"KILL": "SIGKILL", "TERM": "SIGTERM", "SIGKILL": "SIGKILL", "SIGTERM": "SIGTERM"}
 
 
-@dataclass
-class FaultResult:
-    action: str
-    target: str
-    done: list[str] = field(default_factory=list)  # "sent SIGKILL to broker-a-master"
-    unchanged: list[str] = field(default_factory=list)  # already in the wanted state
-    nodes: tuple[str, ...] = ()  # every node the target named
-    machine: str | None = None  # the machine, when the target was one
-
-    def lines(self) -> list[str]:
-        return self.done + [f"{u} (nothing to do)" for u in self.unchanged]
-
-
-class FaultInjector:
+class FaultInjector(NetworkFaults):
     def __init__(self, cluster: Cluster, provider: Provider, roles: Callable[[], dict[str, GroupRoles]],
                  audit: AuditLog):
         self.cluster = cluster
@@ -44,32 +33,46 @@ class FaultInjector:
     def resolve(self, text: str) -> Target:
         return resolve_target(self.cluster, text, self.roles)
 
-    def apply(self, action: str, target: str | None = None, **options: str) -> FaultResult:
-        """Do one entry of the fault table to a target (a node, a machine or a live role alias)."""
+    def apply(self, action: str, target: str | None = None, peer: str | None = None, **options: str) -> FaultResult:
+        """Do one entry of the fault table to a target (a node, a machine or a live role alias), and to a
+        peer for the faults that take two (partition A B)."""
         kind = FAULTS.get(action)
         if kind is None:
             raise BadInput(f"Unknown fault '{action}'.", hint=f"Faults: {', '.join(FAULTS)}.")
         body = getattr(self, _method(action))
-        for option in kind.options:
+        for option in (*kind.options, *([kind.value] if kind.value else [])):
             value = options.get(option.name, option.default)
             if option.choices and value.upper() not in option.choices:
                 raise BadInput(f"{action} {option.flag} {value!r} is not one it takes.",
                                hint=f"Use {' or '.join(option.choices[:2])}.")
+            if not value and option is kind.value:
+                raise BadInput(f"{action} needs {option.flag}.", hint=option.help)
         if not kind.takes_target:
-            return self._logged(action, Target(self.cluster.name, "cluster", ()), body, options)
+            return self._logged(action, Target(self.cluster.name, "cluster", ()), None, body, options)
         if not target:
             raise BadInput(f"{action} needs a target.", hint="A node, a machine, or broker-a-master.")
         resolved = self.resolve(target)
+        other = None
+        if kind.takes_peer:
+            if not peer:
+                raise BadInput(f"{action} needs a second target.",
+                               hint=f"rmqlab {action} broker-a-master broker-a-slave")
+            other = self.resolve(peer)
         refuse = getattr(self, _method(action, "_check_"), None)  # a fault may refuse a target before acting
         if refuse is not None:
-            refuse(resolved)
-        return self._logged(action, resolved, body, options)
+            refuse(resolved, other, **options)
+        return self._logged(action, resolved, other, body, options)
 
-    def _logged(self, action: str, target: Target, body, options: dict) -> FaultResult:
-        result = FaultResult(action, target.describe(), nodes=target.nodes, machine=target.machine)
+    def _logged(self, action: str, target: Target, peer: Target | None, body, options: dict) -> FaultResult:
+        result = FaultResult(action, target.describe(), nodes=target.nodes, machine=target.machine,
+                             peer=peer.describe() if peer else None, peer_nodes=peer.nodes if peer else ())
+        extra = {"peer": peer.text, "peer_nodes": list(peer.nodes)} if peer else {}
         with self.audit.action(action, target.text, resolved=target.describe(), nodes=list(target.nodes),
-                               **options) as outcome:
-            body(target, self._containers(), result, **options)
+                               **extra, **options) as outcome:
+            if peer is not None:
+                body(target, self._containers(), result, peer=peer, **options)
+            else:
+                body(target, self._containers(), result, **options)
             outcome["done"] = result.done
         return result
 
@@ -153,7 +156,7 @@ class FaultInjector:
             act(self.cluster.name, name)
             result.done.append(done.format(name))
 
-    def _check_isolate(self, target: Target) -> None:
+    def _check_isolate(self, target: Target, peer: Target | None = None) -> None:
         self._isolatable_machine(target)
 
     def _do_isolate(self, target: Target, containers, result: FaultResult) -> None:
@@ -183,7 +186,7 @@ class FaultInjector:
                 result.unchanged.append(f"{name} has no store volume")
 
     def _do_heal(self, target: Target, containers, result: FaultResult) -> None:
-        """Undo every pause and isolation of the cluster; killed nodes stay down (use start)."""
+        """Undo every pause, isolation and network fault of the cluster; killed nodes stay down (use start)."""
         network = naming.network_name(self.cluster.name)
         for machine in self.cluster.machines:
             state = containers.get(machine.name)
@@ -194,6 +197,12 @@ class FaultInjector:
             if state.status == "paused":
                 self.provider.unpause(self.cluster.name, name)
                 result.done.append(f"unpaused {name}")
+        for machine in self.cluster.machines:  # rules in rmqlab's own chains and qdisc: no memory needed
+            state = self._containers().get(machine.name)
+            if state is None or state.status != "running":
+                continue
+            space = netns.NetNamespace(self.provider, self.cluster.name, machine.name, machine.ip)
+            result.done += [f"removed {what} on {machine.name}" for what in space.heal()]
 
     # -- helpers -------------------------------------------------------------------------------------
 

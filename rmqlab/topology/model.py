@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from rmqlab.topology import naming
+from rmqlab.topology.knobs import Knob
 from rmqlab.topology.versions import DEFAULT_VERSION, Version
 
 STORE_MOUNT = "/home/rocketmq/store"
@@ -90,6 +91,7 @@ class ClusterSpec:
     machine_memory_mb: int = DEFAULT_MACHINE_MEMORY_MB
     port_base: int | None = None
     subnet: str | None = None
+    knobs: tuple[Knob, ...] = ()  # --set, resolved by rmqlab.lint.knobs; RocketMQ's defaults when empty
 
 
 @dataclass(frozen=True)

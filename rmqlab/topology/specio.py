@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, fields
 
 from rmqlab.errors import RmqlabError
+from rmqlab.topology.knobs import knob_from_dict
 from rmqlab.topology.model import ClusterSpec, Heap, Mode
 
 SPEC_LABEL = "rmqlab.spec"
@@ -15,6 +16,8 @@ def spec_to_json(spec: ClusterSpec) -> str:
     data = asdict(spec)
     data["mode"] = spec.mode.value
     data["hosts"] = list(spec.hosts)
+    if not spec.knobs:
+        data.pop("knobs")  # a stock cluster's label reads as before
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
@@ -25,6 +28,7 @@ def spec_from_json(text: str) -> ClusterSpec:
         data = {k: v for k, v in data.items() if k in known}
         data["mode"] = Mode(data["mode"])
         data["hosts"] = tuple(data.get("hosts", ()))
+        data["knobs"] = tuple(knob_from_dict(k) for k in data.get("knobs", ()))
         for key in ("broker_heap", "namesrv_heap"):
             if key in data:
                 data[key] = Heap(**data[key])

@@ -23,6 +23,7 @@ from rmqlab.experiment.check.masters import Masters
 from rmqlab.experiment.check.node_states import node_states
 from rmqlab.experiment.check.ops import Op, pair
 from rmqlab.experiment.check.queue_check import QueueCheck, check_queue
+from rmqlab.experiment.check.replication import Offsets
 from rmqlab.experiment.check.result import CheckResult, GroupResult, ProducerImpact, Throughput
 from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.check.verdicts import verdicts
@@ -43,7 +44,8 @@ def check(history: list[Event], meta: RunMeta, *, ignore_below: float = 0.0) -> 
     masters = Masters(meta, paired.observations)
     queue = check_queue(paired.ops)
     bucket = _bucket_seconds(run_end)
-    groups = {g.name: _group(g, paired.ops, fault_list, masters, queue, run_end, ignore_below, bucket)
+    offsets = Offsets(paired.observations)
+    groups = {g.name: _group(g, paired.ops, fault_list, masters, queue, run_end, ignore_below, bucket, offsets)
               for g in meta.groups}
     result = CheckResult(
         mode=meta.mode, scenario=meta.scenario, version=meta.version, topic=meta.topic,
@@ -69,7 +71,7 @@ def workload_end(history: list[Event]) -> float:
 
 
 def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Masters, queue: QueueCheck,
-           run_end: float, ignore_below: float, bucket: float) -> GroupResult:
+           run_end: float, ignore_below: float, bucket: float, offsets: Offsets) -> GroupResult:
     name = meta.name
     members = frozenset(meta.nodes)
     sends = [op for op in ops if op.f == SEND and op.group == name]
@@ -78,7 +80,8 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
     probes = [op for op in sends if op.process == f"{PROBE_PREFIX}{name}"] or sends
     found = [attribute(w, fault_list, members, run_end) for w in unwritable_windows(probes, run_end)]
     windows = [w for w in found if w.duration >= ignore_below]
-    elections = [e for f in fault_list if f.disruptive and (e := masters.election(f, name))]
+    elections = [e for f in fault_list
+                 if f.disruptive and (e := masters.election(f, name, tuple(fault_list[f.index + 1:])))]
     lost_by: dict[str, Counter] = {}
     for key in queue.lost:
         op = queue.acked[key]
@@ -94,7 +97,21 @@ def _group(meta: GroupMeta, ops: list[Op], fault_list: list[Fault], masters: Mas
         lost=sum(sum(c.values()) for c in lost_by.values()),
         lost_acked_by={node: dict(codes) for node, codes in sorted(lost_by.items())},
         latency=send_latency(sends, run_end, bucket),
+        replication_lag=_lag_at_faults(meta, fault_list, masters, offsets),
+        missing_at_end=sum(1 for key in queue.missing_at_end if key in queue.acked and queue.acked[key].group == name),
     )
+
+
+def _lag_at_faults(meta: GroupMeta, fault_list: list[Fault], masters: Masters, offsets: Offsets) -> dict:
+    """For each fault that hit this group's master: how far its replicas were behind just before."""
+    lags = {}
+    for fault in fault_list:
+        master = masters.last_known(meta.name, fault.t)
+        if fault.disruptive and master in fault.touches:
+            lag = offsets.lag(fault.t, master, meta.nodes)
+            if lag is not None:
+                lags[fault.index] = lag
+    return lags
 
 
 def _types(ops: list[Op]) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rmqlab.experiment.check.history import FAIL, FAULT
 from rmqlab.experiment.check.ops import Op
@@ -21,6 +21,9 @@ class Fault:
     machine: str | None
     error: str | None = None
     undone_at: float | None = None  # completion of the start/unpause/heal that undid it
+    peer: str | None = None  # the other end of a partition
+    peer_nodes: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)  # the fault's own values: delay 200ms, loss 10%, rate 1mbit
 
     @property
     def kind(self):
@@ -34,7 +37,7 @@ class Fault:
     @property
     def touches(self) -> frozenset[str]:
         """Every name the fault names: its target, machine and nodes."""
-        return frozenset(n for n in (self.target, self.machine, *self.nodes) if n)
+        return frozenset(n for n in (self.target, self.machine, *self.nodes, self.peer, *self.peer_nodes) if n)
 
     @property
     def acted_at(self) -> float:
@@ -51,6 +54,8 @@ class Fault:
             "index": self.index, "t": self.t, "done": self.done, "status": self.status, "action": self.action,
             "target": self.target, "nodes": list(self.nodes), "machine": self.machine, "error": self.error,
             "undone_at": self.undone_at,
+            **({"peer": self.peer, "peer_nodes": list(self.peer_nodes)} if self.peer else {}),
+            **({"options": self.options} if self.options else {}),
         }
 
 
@@ -59,9 +64,14 @@ def faults(ops: list[Op]) -> list[Fault]:
     return [_with_undo(fault, found[fault.index + 1:]) for fault in found]
 
 
+_CORE = ("action", "target", "nodes", "machine", "peer", "peer_nodes")
+
+
 def _fault(index: int, op: Op) -> Fault:
     value = op.invoke.value if isinstance(op.invoke.value, dict) else {}
     return Fault(
+        peer=value.get("peer"), peer_nodes=tuple(value.get("peer_nodes") or ()),
+        options={k: str(v) for k, v in value.items() if k not in _CORE},
         index=index, t=op.t, done=op.end, status=op.type, action=str(value.get("action")),
         target=value.get("target"), nodes=tuple(value.get("nodes") or ()), machine=value.get("machine"),
         error=op.done.error if op.done is not None else None,

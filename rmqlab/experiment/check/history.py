@@ -22,6 +22,7 @@ COMPLETIONS = (OK, FAIL, INFO)
 TYPES = (INVOKE, *COMPLETIONS, OBSERVE)
 
 SEND, READ, FAULT, ROLES = "send", "read", "fault", "roles"
+OFFSETS = "offsets"  # an observation: each broker's commit-log max offset (bytes), None where it did not answer
 
 NEMESIS, OBSERVER, FINAL_READ = "nemesis", "observer", "final-read"
 PROBE_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX = "probe-", "producer-", "consumer-"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -76,14 +77,21 @@ class Masters:
         spans = zip(times, bounds, masters, strict=True)
         return [Segment(start, stop, master) for start, stop, master in spans if stop > start]
 
-    def election(self, fault: Fault, group: str) -> Election | None:
+    def election(self, fault: Fault, group: str, later: tuple[Fault, ...] = ()) -> Election | None:
+        """What the group's master did after `fault`, until a later fault hit that master along with other
+        nodes (a master that dies after a bandwidth limit died of what came next; destroying the store of the
+        node just killed is a follow-up, not a new cause)."""
         old = self.at(group, fault.t)
         if old is None or old not in fault.touches:
             return None
+        until = next((f.t for f in later if f.disruptive and old in f.touches and not f.touches <= fault.touches),
+                     math.inf)
         since = fault.t  # from when the fault began: a docker kill returns only once teardown is done
         new = back = masterless_from = masterless_until = None
         left = False
         for t, master in self.changes_after(group, fault.t):
+            if t >= until:
+                break
             if master is None:
                 if masterless_from is None and new is None:
                     masterless_from = t

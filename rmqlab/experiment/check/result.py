@@ -32,6 +32,8 @@ class GroupResult:
     lost: int
     lost_acked_by: dict[str, dict[str, int]]  # node that acknowledged -> code name -> lost messages
     latency: Latency | None = None  # how long its sends took, over the run
+    replication_lag: dict = field(default_factory=dict)  # fault index -> Lag: replicas' bytes behind the master
+    missing_at_end: int = 0  # acknowledged, read by a consumer during the run, on no replica at the end
 
     @property
     def unwritable_seconds(self) -> float:
@@ -64,6 +66,8 @@ class GroupResult:
             "lost": self.lost,
             "lost_acked_by": self.lost_acked_by,
             "latency": self.latency.to_dict() if self.latency else None,
+            "missing_at_end": self.missing_at_end,
+            "replication_lag_at_faults": {str(i): lag.to_dict() for i, lag in sorted(self.replication_lag.items())},
         }
 
 

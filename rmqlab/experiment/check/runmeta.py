@@ -38,6 +38,12 @@ class RunMeta:
     settings: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        """The layout, and the variant (--variant) when the run had one."""
+        variant = self.extra.get("variant")
+        return f"{self.mode} ({variant})" if variant else self.mode
+
     def group(self, name: str) -> GroupMeta | None:
         return next((g for g in self.groups if g.name == name), None)
 

@@ -24,7 +24,7 @@ def verdicts(result: CheckResult) -> list[str]:
         said += _unexplained_windows(group)
     for group in result.groups.values():
         said += _degraded(group) + _slave_reads(group)
-    return said + _data_sentences(result)
+    return said + _data_sentences(result) + _replication_sentences(result)
 
 
 def _fault_sentences(result: CheckResult, fault: Fault) -> list[str]:
@@ -276,18 +276,79 @@ def _loss_cause(result: CheckResult, group: GroupResult, destroyed: dict, unread
         parts = [f"{n:,} had been acknowledged as {code}" for code, n in degraded.items() if n]
         return f"{listing(parts)}, i.e. stored on the master only"
     if result.mode == "2m2s-async" and destroyed:
-        return "an ASYNC_MASTER acknowledges before its slave has a copy, and the slave had not copied them"
+        behind = _behind_text(_disk_lag(result, group))
+        return (f"brokerRole={ROLE_KEY['2m2s-async']} acknowledges a send before its slave has a copy, and the "
+                f"slave had not copied them{behind}")
     if any(node in unreadable for node in group.lost_acked_by):
         return "they may still be on a replica that was not read"
     return "RocketMQ acknowledged them and no replica that was read has them"
 
 
+ROLE_KEY = {"2m2s-async": "ASYNC_MASTER", "2m2s-sync": "SYNC_MASTER"}
+
+
+def _disk_lag(result: CheckResult, group: GroupResult):
+    """(fault, lag) for the first destroyed store of this group's master with a replication observation."""
+    for fault in result.faults:
+        lag = group.replication_lag.get(fault.index)
+        if fault.kind and fault.kind.effect == DISK_GONE and fault.status != "fail" and lag is not None:
+            return fault, lag
+    return None
+
+
+def _behind_text(found) -> str:
+    if found is None:
+        return ""
+    fault, lag = found
+    parts = [f"{node} was {behind:,} bytes behind" for node, behind in lag.behind.items() if behind is not None]
+    if not parts:
+        return ""
+    return (f" (when {lag.master}'s store went at {fault.t:.1f} s, {listing(parts)}, as last observed at "
+            f"{lag.at:.1f} s)")
+
+
+def _replication_sentences(result: CheckResult) -> list[str]:
+    """Under SYNC_MASTER a destroyed master loses nothing acknowledged: say how far behind its slave was anyway."""
+    said = []
+    for group in result.groups.values():
+        found = _disk_lag(result, group)
+        if found is None or group.lost or result.mode not in ROLE_KEY:
+            continue
+        fault, lag = found
+        behind = [f"{node} {n:,} bytes" for node, n in lag.behind.items() if n is not None]
+        if not behind:
+            continue
+        if not any(lag.behind.values()):
+            said.append(f"When {lag.master}'s store went at {fault.t:.1f} s its slave had every byte of it (last "
+                        f"observed at {lag.at:.1f} s).")
+        elif result.mode == "2m2s-sync":
+            said.append(f"When {lag.master}'s store went at {fault.t:.1f} s its slave was behind by {listing(behind)} "
+                        f"(last observed at {lag.at:.1f} s); under brokerRole=SYNC_MASTER a send is acknowledged only "
+                        "once the slave has it, so none of those bytes had been acknowledged.")
+        else:
+            said.append(f"When {lag.master}'s store went at {fault.t:.1f} s its slave was behind by {listing(behind)} "
+                        f"(last observed at {lag.at:.1f} s); those bytes went with the store, and no acknowledged "
+                        "message was among them.")
+    return said
+
+
 def _anomaly_sentences(result: CheckResult) -> list[str]:
     totals, anomalies, said = result.totals, result.anomalies, []
-    if totals["missing_at_end"]:
+    with_disk = {g.name: g.missing_at_end for g in result.groups.values()
+                 if g.missing_at_end and _disk_lag(result, g) is not None}
+    for name, n in with_disk.items():
+        group = result.groups[name]
+        fault, lag = _disk_lag(result, group)
+        why = (f"brokerRole={ROLE_KEY[result.mode]} had acknowledged them before {listing(list(lag.behind))} had a "
+               "copy" if result.mode == "2m2s-async" else "no surviving replica had them")
+        said.append(f"LOST with the disk: {count(n, 'acknowledged message')} consumers had already read from "
+                    f"{lag.master} {'is' if n == 1 else 'are'} on no replica at the end: its store was destroyed at "
+                    f"{fault.t:.1f} s and {why}.")
+    dropped = totals["missing_at_end"] - sum(with_disk.values())
+    if dropped > 0:
         said.append(
-            f"DROPPED: {count(totals['missing_at_end'], 'acknowledged message')} read by consumers during the run "
-            f"{'is' if totals['missing_at_end'] == 1 else 'are'} on no replica at the end "
+            f"DROPPED: {count(dropped, 'acknowledged message')} read by consumers during the run "
+            f"{'is' if dropped == 1 else 'are'} on no replica at the end "
             f"(e.g. {_examples(anomalies['missing_at_end_keys'])}): RocketMQ dropped data it had already served."
         )
     if totals["divergent_positions"]:

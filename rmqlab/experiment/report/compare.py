@@ -13,9 +13,9 @@ from rmqlab.experiment.report.timeline_svg import to_svg
 
 
 def run_labels(results: list[tuple[RunMeta, CheckResult]]) -> list[str]:
-    """What tells the runs apart: the layout, with the RocketMQ version when the runs differ in it."""
+    """What tells the runs apart: the layout (and variant), with the RocketMQ version when the runs differ in it."""
     versions = {meta.version for meta, _ in results}
-    return [f"{meta.mode} {meta.version}" if len(versions) > 1 else meta.mode for meta, _ in results]
+    return [f"{meta.label} {meta.version}" if len(versions) > 1 else meta.label for meta, _ in results]
 
 
 def render_comparison_html(results: list[tuple[RunMeta, CheckResult]]) -> str:

@@ -21,7 +21,9 @@ def fault_target(fault: Fault) -> str:
 
 def describe(fault: Fault, at: bool = True) -> str:
     target = fault_target(fault)
-    text = fault.kind.say(target) if fault.kind else f"{fault.action} of {target}"
+    kind = fault.kind
+    value = fault.options.get(kind.value.name) if kind and kind.value else None
+    text = kind.say(target, fault.peer, value) if kind else f"{fault.action} of {target}"
     if fault.status == "info":
         text += " (outcome unknown)"
     return f"{text} at {fault.t:.1f} s" if at else text

@@ -26,6 +26,8 @@ class AppliedFault:
     machine: str | None
     options: dict
     undone: bool = False
+    peer: str | None = None
+    peer_nodes: tuple[str, ...] = ()
 
 
 class Interrupts:
@@ -64,6 +66,7 @@ class Nemesis:
             return
         try:
             target = self.injector.resolve(step.target)
+            peer = self.injector.resolve(step.peer) if step.peer else None
         except RmqlabError as error:
             self._record_unresolved(step.action, step.target, str(error))
             return
@@ -73,7 +76,9 @@ class Nemesis:
             letter = self.ctx.cluster.node(name).machine
             name = machine = naming.machine_service(letter)
             nodes = tuple(n.name for n in self.ctx.cluster.nodes_on(letter))
-        fault = AppliedFault(index, step.action, name, nodes, machine, dict(step.options))
+        fault = AppliedFault(index, step.action, name, nodes, machine, dict(step.options),
+                             peer=(peer.machine or peer.nodes[0]) if peer else None,
+                             peer_nodes=peer.nodes if peer else ())
         if self._act(step.action, fault, fault.options) != FAIL:
             self.applied[index] = fault  # an unknown outcome is undone too: it may have happened
 
@@ -95,17 +100,24 @@ class Nemesis:
             if final or not gone & set(fault.nodes):
                 self.undo(fault)
 
+    def still_in_force(self) -> set[str]:
+        """The nodes of every fault not undone yet."""
+        return {n for f in self.applied.values() if not f.undone for n in f.nodes}
+
     def destroyed(self) -> set[str]:
         return {n for f in self.applied.values() if FAULTS[f.action].effect == DISK_GONE for n in f.nodes}
 
     def _act(self, action: str, fault: AppliedFault, options: dict) -> str:
         """Do it and record it: ok, fail (nothing was done) or info (the engine call raised: unknown)."""
+        kind = FAULTS[action]
         value = {"action": action, "target": fault.target, "nodes": list(fault.nodes), "machine": fault.machine,
                  **options}
+        if kind.takes_peer:
+            value.update(peer=fault.peer, peer_nodes=list(fault.peer_nodes))
         op = self.ctx.history.invoke(NEMESIS, FAULT, value)
-        target = fault.target if FAULTS[action].takes_target else None
+        target = fault.target if kind.takes_target else None
         try:
-            result = self.injector.apply(action, target, **options)
+            result = self.injector.apply(action, target, fault.peer if kind.takes_peer else None, **options)
         except EngineError as error:
             self.ctx.history.complete(op, INFO, error=f"{error}"[:300])
             return INFO

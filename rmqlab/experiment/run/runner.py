@@ -17,10 +17,10 @@ from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
 from rmqlab.experiment.run.nemesis import Interrupts, Nemesis
 from rmqlab.experiment.run.scenario import Scenario, Workload
 from rmqlab.experiment.run.workload import (
-    MAX_ATTEMPTS,
     Consumer,
     Prober,
     Producer,
+    ReplicationObserver,
     RoleObserver,
     RunContext,
     read_queue,
@@ -51,6 +51,7 @@ class RunRequest:
     version: str
     image: str | None = None
     keep: bool = False
+    variant: str | None = None  # --variant name, when compare ran several
 
 
 def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: FaultInjector,
@@ -60,7 +61,8 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
     scenario = _with_send_timeout_above_slave_wait(request.scenario, cluster.version)
     direct = provider.direct(cluster)
     client = provider.client(cluster, timeout=3.0, send_timeout=scenario.workload.send_timeout)
-    with client, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
+    offsets = Observer(cluster, provider.client(cluster, timeout=0.5))  # its own sockets: a dead node's timeouts
+    with client, offsets, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
         run_dir = _new_run_dir(request)
         topic = f"{TOPIC_PREFIX}-{time.time_ns() // 1_000_000}"  # milliseconds: unique per cluster
         masters = _prepare_topics(cluster, client, observer, topic, say)
@@ -74,7 +76,7 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
         say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {run_dir}")
         with Interrupts(ctx.stop) as interrupts:
             try:
-                _workload_and_faults(ctx, observer, nemesis, scenario, say)
+                _workload_and_faults(ctx, observer, offsets, nemesis, scenario, say)
                 _settle(ctx, nemesis, observer, say)
                 _final_read(ctx, say)
             except KeyboardInterrupt:
@@ -97,11 +99,12 @@ def _with_send_timeout_above_slave_wait(scenario: Scenario, version: str) -> Sce
     return replace(scenario, workload=replace(scenario.workload, send_timeout=least))
 
 
-def _workload_and_faults(ctx: RunContext, observer: Observer, nemesis: Nemesis, scenario: Scenario, say) -> None:
+def _workload_and_faults(ctx: RunContext, observer: Observer, offsets: Observer, nemesis: Nemesis,
+                         scenario: Scenario, say) -> None:
     roles_thread = RoleObserver(ctx, observer)
     roles_thread.poll_once()
     sequence, lock = itertools.count(), threading.Lock()
-    threads = [roles_thread]
+    threads = [roles_thread, ReplicationObserver(ctx, offsets)]
     threads += [Prober(ctx, g) for g in ctx.cluster.groups]
     threads += [Producer(ctx, i, sequence, lock) for i in range(scenario.workload.producers)]
     threads += [Consumer(ctx, g, r) for g in ctx.cluster.groups for r in scenario.workload.consumers]
@@ -127,7 +130,8 @@ def _settle(ctx: RunContext, nemesis: Nemesis, observer: Observer, say) -> None:
     every surviving replica is registered again so the final read sees them all."""
     nemesis.undo_all(final=False)
     gone = nemesis.destroyed()
-    expected = {b.name for b in ctx.cluster.brokers} - gone
+    kept_down = nemesis.still_in_force()  # faults on a destroyed node stay: undoing them would bring it back empty
+    expected = {b.name for b in ctx.cluster.brokers} - gone - kept_down
     # A 2M2S group whose master's disk is gone has no one who could be master; any other group should.
     headless = {b.group for b in ctx.cluster.brokers if b.name in gone and b.role is LayoutRole.MASTER}
     deadline = time.monotonic() + SETTLE_TIMEOUT
@@ -226,7 +230,7 @@ def failover_settings(cluster: Cluster, workload: Workload) -> Settings:
 def _client_settings(workload: Workload) -> dict[str, int]:
     """The producers' settings, named as RocketMQ's client names them."""
     return {"pollNameServerInterval": round(workload.route_refresh * 1000),
-            "sendMsgTimeout": round(workload.send_timeout * 1000), "retryTimesWhenSendFailed": MAX_ATTEMPTS - 1}
+            "sendMsgTimeout": round(workload.send_timeout * 1000), "retryTimesWhenSendFailed": workload.retries}
 
 
 def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], started_wall: float, direct: bool,
@@ -249,13 +253,17 @@ def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], starte
         extra={
             "description": request.scenario.description,
             "client_path": "direct to the brokers' addresses" if direct else "through 127.0.0.1 published ports",
+            "workload": request.scenario.to_dict()["workload"],
+            "knobs": [k.text for k in (cluster.spec.knobs if cluster.spec else ())],
+            **({"variant": request.variant} if request.variant else {}),
         },
     )
 
 
 def _new_run_dir(request: RunRequest) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = f"{stamp}-{request.mode.value}-{request.version}-{request.scenario.name}"
+    variant = f"-{request.variant}" if request.variant else ""
+    base = f"{stamp}-{request.mode.value}-{request.version}{variant}-{request.scenario.name}"
     request.out_dir.mkdir(parents=True, exist_ok=True)
     for attempt in itertools.count():
         run_dir = request.out_dir / (base if not attempt else f"{base}-{attempt + 1}")

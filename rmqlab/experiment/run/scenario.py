@@ -7,7 +7,7 @@ roles moved. `machine_of: true` widens a target to its whole machine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -23,6 +23,7 @@ class FaultStep:
     at: float
     action: str  # one of ACTIONS, or "undo"
     target: str | None = None
+    peer: str | None = None  # the second target of a fault that takes two (partition)
     undo: int | None = None  # index (1-based) of the step this one undoes
     machine_of: bool = False
     options: dict[str, str] = field(default_factory=dict)  # the fault's own options (kill: signal)
@@ -35,8 +36,10 @@ class Workload:
     size: int = 256
     probe_rate: float = 50.0  # per group, straight to the current master: windows to +-20 ms
     consumers: tuple[str, ...] = ("master", "slave")
-    route_refresh: float = 30.0  # seconds between producer route refreshes, as RocketMQ clients do
+    route_refresh: float = 30.0  # seconds between producer route refreshes (client pollNameServerInterval)
     send_timeout: float = 5.0
+    retries: int = 2  # resends on another group after a failure (client retryTimesWhenSendFailed)
+    latency_fault: bool = False  # avoid a broker for a while after it was slow or failed (sendLatencyFaultEnable)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Scenario:
             "name": self.name,
             "duration": self.duration,
             "faults": [_step_dict(step) for step in self.faults],
+            "workload": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.workload).items()},
         }
 
 
@@ -112,7 +116,15 @@ def _workload(data: object) -> Workload:
         if key not in Workload.__dataclass_fields__:
             raise BadInput(f"Unknown workload key: {key}.", hint=f"Keys: {', '.join(Workload.__dataclass_fields__)}.")
         default = getattr(defaults, key)
-        if isinstance(default, tuple):
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise BadInput(f"workload {key} is true or false, not {value!r}.")
+            values[key] = value
+        elif key == "retries":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise BadInput(f"workload retries is a whole number from 0 to 10, not {value!r}.")
+            values[key] = value
+        elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(v in ("master", "slave") for v in value):
                 raise BadInput(f"workload {key} must be a list of master and slave, not {value!r}.")
             values[key] = tuple(value)
@@ -120,6 +132,19 @@ def _workload(data: object) -> Workload:
             number = _number(value, f"workload {key}", positive=True)
             values[key] = int(number) if isinstance(default, int) else number
     return Workload(**values)
+
+
+def with_client_knobs(scenario: Scenario, knobs) -> Scenario:
+    """The scenario with its producers set as RocketMQ client knobs say (--set client:key=value, checked)."""
+    changes = {}
+    for knob in knobs:
+        if knob.key == "pollNameServerInterval":
+            changes["route_refresh"] = int(knob.value) / 1000
+        elif knob.key == "retryTimesWhenSendFailed":
+            changes["retries"] = int(knob.value)
+        elif knob.key == "sendLatencyFaultEnable":
+            changes["latency_fault"] = knob.value.lower() == "true"
+    return replace(scenario, workload=replace(scenario.workload, **changes)) if changes else scenario
 
 
 def _step_dict(step: FaultStep) -> dict:
@@ -131,19 +156,25 @@ def _step(index: int, data: dict) -> FaultStep:
     if not isinstance(data, dict) or "at" not in data or "action" not in data:
         raise BadInput(f"Fault step {index} needs 'at' (seconds) and 'action'.")
     kind = FAULTS.get(str(data["action"]))
-    option_names = {o.name for o in kind.options} if kind else set()
+    option_names = {o.name for o in (*kind.options, *([kind.value] if kind.value else []))} if kind else set()
     known = set(FaultStep.__dataclass_fields__) - {"options"}
     unknown = set(data) - known - option_names
     if unknown:
         raise BadInput(f"Fault step {index} has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
     options = {k: str(v) for k, v in data.items() if k in option_names}
-    target, undo = data.get("target"), data.get("undo")
-    if target is not None and not isinstance(target, str):
-        raise BadInput(f"Fault step {index}: target must be a name (a node, a machine, broker-a-master).")
+    target, peer, undo = data.get("target"), data.get("peer"), data.get("undo")
+    for what, value in (("target", target), ("peer", peer)):
+        if value is not None and not isinstance(value, str):
+            raise BadInput(f"Fault step {index}: {what} must be a name (a node, a machine, broker-a-master).")
+    if kind is not None and kind.takes_peer and not peer:
+        raise BadInput(f"Fault step {index}: {kind.name} needs a peer (the other end).",
+                       hint=f"{{at: 5, action: {kind.name}, target: broker-a-master, peer: broker-a-slave}}")
+    if kind is not None and kind.value and not options.get(kind.value.name):
+        raise BadInput(f"Fault step {index}: {kind.name} needs {kind.value.name}.", hint=kind.value.help)
     if undo is not None and (isinstance(undo, bool) or not isinstance(undo, int)):
         raise BadInput(f"Fault step {index}: undo must be the number of an earlier step.")
     return FaultStep(at=_number(data["at"], f"Fault step {index}'s at"), action=str(data["action"]), target=target,
-                     undo=undo, machine_of=bool(data.get("machine_of", False)), options=options)
+                     peer=peer, undo=undo, machine_of=bool(data.get("machine_of", False)), options=options)
 
 
 def _validate(scenario: Scenario) -> None:

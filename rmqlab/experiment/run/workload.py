@@ -15,6 +15,7 @@ from rmqlab.experiment.check.history import (
     INFO,
     OBSERVE,
     OBSERVER,
+    OFFSETS,
     OK,
     PROBE_PREFIX,
     PRODUCER_PREFIX,
@@ -33,11 +34,32 @@ from rmqlab.remoting.codes import ResponseCode, response_name
 from rmqlab.topology.model import Cluster
 
 OBSERVE_EVERY = 0.2
+OFFSETS_EVERY = 0.5  # how often the replication observer asks every broker its commit-log max offset
 CONSUME_EVERY = 1.0
 # RocketMQ clients resend on another broker for these answers (and for no answer at all).
 RETRIED_CODES = {ResponseCode.SYSTEM_ERROR, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.NO_PERMISSION,
                  ResponseCode.TOPIC_NOT_EXIST}
-MAX_ATTEMPTS = 3
+# RocketMQ 5's MQFaultStrategy (read in rocketmq-client 5.5.0): a send that took at least latencyMax[i] ms
+# keeps the client off that broker for notAvailableDuration[i] ms; a failure counts as 10 000 ms.
+LATENCY_MAX_MS = (50, 100, 550, 1800, 3000, 5000, 15000)
+NOT_AVAILABLE_MS = (0, 0, 2000, 5000, 6000, 10000, 30000)
+FAILURE_LATENCY_MS = 10000
+
+
+class LatencyFaults:
+    """sendLatencyFaultEnable: which groups a producer avoids for now, after slow or failed sends."""
+
+    def __init__(self) -> None:
+        self.until: dict[str, float] = {}
+
+    def update(self, group: str, millis: float | None, now: float) -> None:
+        latency = FAILURE_LATENCY_MS if millis is None else millis
+        steps = [i for i, bound in enumerate(LATENCY_MAX_MS) if latency >= bound]
+        pause = NOT_AVAILABLE_MS[steps[-1]] if steps else 0
+        self.until[group] = now + pause / 1000
+
+    def available(self, group: str, now: float) -> bool:
+        return now >= self.until.get(group, 0.0)
 
 
 class RolesView:
@@ -121,15 +143,47 @@ class RoleObserver(threading.Thread):
             self.ctx.stop.wait(OBSERVE_EVERY)
 
 
+class ReplicationObserver(threading.Thread):
+    """Asks every broker for its commit-log max offset twice a second and records each answer set, so the
+    checker can say how many bytes a slave was behind when its master went (e.g. under ASYNC_MASTER)."""
+
+    def __init__(self, ctx: RunContext, observer: Observer):
+        super().__init__(name="replication-observer", daemon=True)
+        self.ctx = ctx
+        self.observer = observer
+        self.nodes = [b.name for b in ctx.cluster.brokers]
+
+    def poll_once(self) -> None:
+        offsets = self.observer.commitlog_offsets(self.nodes, timeout=OFFSETS_EVERY)
+        self.ctx.history.record(OBSERVE, OBSERVER, OFFSETS, offsets)
+
+    def run(self) -> None:
+        while not self.ctx.stop.is_set():
+            began = time.monotonic()
+            self.poll_once()
+            self.ctx.stop.wait(max(0.0, OFFSETS_EVERY - (time.monotonic() - began)))
+
+
 class Prober(threading.Thread):
     """Writes to one group's current master at a steady rate, so each group's availability shows on
     its own. Sends run on a small pool so one hanging send (a paused master) does not blind the probe."""
+
+    WORKERS = 8
 
     def __init__(self, ctx: RunContext, group: str):
         super().__init__(name=f"probe-{group}", daemon=True)
         self.ctx = ctx
         self.group = group
-        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"probe-{group}")
+        self.pool = ThreadPoolExecutor(max_workers=self.WORKERS, thread_name_prefix=f"probe-{group}")
+        # A tick finding every worker busy is skipped, not queued: a queue would go on sending, late and
+        # in bursts, after the run (a group answering in 3 s takes 2.7 probes/s, not 20).
+        self.free = threading.BoundedSemaphore(self.WORKERS)
+
+    def _send(self, *args) -> None:
+        try:
+            send_recorded(*args)
+        finally:
+            self.free.release()
 
     def run(self) -> None:
         interval = 1.0 / self.ctx.workload.probe_rate
@@ -143,9 +197,8 @@ class Prober(threading.Thread):
             if state is None or state.master is None:
                 op = self.ctx.history.invoke(process, SEND, {"key": key, "seq": n}, group=self.group)
                 self.ctx.history.complete(op, FAIL, code=None, error="no master")
-            else:
-                self.pool.submit(send_recorded, self.ctx, process, key, n, self.group, state.master,
-                                 n % self.ctx.queues)
+            elif self.free.acquire(blocking=False):
+                self.pool.submit(self._send, self.ctx, process, key, n, self.group, state.master, n % self.ctx.queues)
             next_at += interval
             self.ctx.stop.wait(max(0.0, next_at - time.monotonic()))
         self.pool.shutdown(wait=True)
@@ -164,6 +217,7 @@ class Producer(threading.Thread):
         self.route: list[tuple[str, str]] = []
         self.route_at = -1e9
         self.turn = index
+        self.faults = LatencyFaults() if ctx.workload.latency_fault else None
 
     def refresh_route(self) -> None:
         now = time.monotonic()
@@ -186,8 +240,11 @@ class Producer(threading.Thread):
     def send_with_retries(self, seq: int) -> None:
         key = f"k-{seq:06d}"
         tried: set[str] = set()
-        for _ in range(MAX_ATTEMPTS):
+        for _ in range(self.ctx.workload.retries + 1):
             candidates = [(g, n) for g, n in self.route if g not in tried] or self.route
+            if self.faults is not None:  # as RocketMQ's client: the avoided groups only when nothing else is left
+                now = time.monotonic()
+                candidates = [(g, n) for g, n in candidates if self.faults.available(g, now)] or candidates
             if not candidates:
                 op = self.ctx.history.invoke(self.process, SEND, {"key": key, "seq": seq})
                 self.ctx.history.complete(op, FAIL, code=None, error="no route: no group has a master")
@@ -201,7 +258,11 @@ class Producer(threading.Thread):
 
     def _attempt(self, key, seq, group, node, queue) -> bool:
         """True when the producer would stop trying: stored, or an answer the client does not retry."""
+        began = time.monotonic()
         code = send_recorded(self.ctx, self.process, key, seq, group, node, queue)
+        if self.faults is not None:
+            stored = code is not None and code in STORED_CODE_NAMES
+            self.faults.update(group, (time.monotonic() - began) * 1000 if stored else None, time.monotonic())
         return code is not None and (code in STORED_CODE_NAMES or code not in RETRIED_CODES)
 
 
