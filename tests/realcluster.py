@@ -33,21 +33,28 @@ def running_cluster(spec: ClusterSpec, timeout: float = 240):
         assert_nothing_left(spec.name)
 
 
-_SHARED: dict[str, object] = {}
+_SHARED: dict[str, object] = {}  # name -> cluster, least recently used first
+MAX_SHARED = 2  # an idle cluster costs CPU the running tests need; more than two cost more than a boot saves
 
 
 @contextmanager
 def shared_cluster(mode, version: str = DEFAULT_VERSION, timeout: float = 240):
     """The session's one cluster of a layout, shared by every module that needs no special spec. It has the
     name and spec experiments run on, so `experiment(..., reuse=True)` runs on it too. The first module to ask
-    starts it; every later one gets it restored (every fault undone, every node running, ready again). It is
-    removed when the session ends (conftest.pytest_sessionfinish)."""
+    starts it; every later one gets it restored (every fault undone, every node running, ready again), unless
+    something removed it meanwhile (a run without reuse of the same spec does). At most MAX_SHARED stay up;
+    all are removed when the session ends (conftest.pytest_sessionfinish)."""
     from rmqlab.api.experiments import experiment_spec
 
     spec = experiment_spec(mode, version)
-    if spec.name in _SHARED:
+    if spec.name in _SHARED and spec.name in LAB.provider.clusters():
+        _SHARED[spec.name] = _SHARED.pop(spec.name)
         yield LAB.restore(spec.name, timeout)
         return
+    _SHARED.pop(spec.name, None)
+    while len(_SHARED) >= MAX_SHARED:
+        down_quietly(next(iter(_SHARED)))
+        _SHARED.pop(next(iter(_SHARED)))
     down_quietly(spec.name)
     _SHARED[spec.name] = LAB.up(spec, image_for_tests(version), timeout).cluster
     yield _SHARED[spec.name]

@@ -11,18 +11,17 @@ import re
 from pathlib import Path
 
 import pytest
-from realcluster import LAB, addr, cluster_list, running_cluster
+from realcluster import LAB, addr, cluster_list, shared_cluster
 
 from rmqlab.runtime import netns
-from rmqlab.topology.model import ClusterSpec, Mode
+from rmqlab.topology.model import Mode
 
 pytestmark = pytest.mark.integration
-NAME = "it-net-2m2s"
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with running_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name=NAME)) as cluster:
+    with shared_cluster(Mode.SYNC_2M2S) as cluster:  # the session's 2m2s-sync cluster, restored
         yield cluster
 
 
