@@ -81,7 +81,8 @@ FAULTS: dict[str, FaultKind] = {
                   undo="unpause"),
         FaultKind("isolate", "Cut a machine off the cluster network in both directions.", CUT, undo="heal",
                   wording="isolation of {target}"),
-        FaultKind("delay", "Delay every packet a machine sends (tc netem), optionally with jitter.", SLOWED,
+        FaultKind("delay", "Delay every packet a machine sends (tc netem, or a user-space delayer), optionally with "
+                  "jitter.", SLOWED,
                   undo="heal", needs=NET, wording="a {value} delay on {target}", marker="delay", value=DELAY,
                   options=(JITTER, TO)),
         FaultKind("loss", "Drop a share of the packets a machine sends (iptables statistic).", SLOWED, undo="heal",

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def test_compare_lose_master_disk_async_loses_acknowledged_messages_sync_loses_none(tmp_path):
     done = LAB.compare(["2m2s-async", "2m2s-sync"], "lose-master-disk", DEFAULT_VERSION, tmp_path, image_for_tests(),
-                       on_event=print, prefix="it-net")
+                       on_event=print)
     reports = {run.meta.mode: json.loads((run.run_dir / "report.json").read_text()) for run in done.runs}
     async_, sync = reports["2m2s-async"], reports["2m2s-sync"]
     for mode, report in reports.items():

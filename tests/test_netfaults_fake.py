@@ -58,14 +58,15 @@ def test_heal_removes_every_rule_and_qdisc_without_remembering_them(fake):
     assert "Nothing was paused or isolated, and no network fault was in force." in again.output
 
 
-def test_delay_is_refused_before_acting_when_the_kernel_has_no_netem(fake):
+def test_delay_is_refused_before_acting_with_neither_netem_nor_python3(fake):
     assert run("up", "--name", "nf4").exit_code == 0
-    fake.net.netem = False
+    fake.net.netem, fake.net.python = False, False
     result = run("delay", "machine-a", "200ms", "--name", "nf4")
     assert result.exit_code == 1
     assert "cannot delay packets" in result.output and "CONFIG_NET_SCH_NETEM" in result.output
-    assert _space(fake, "nf4", "machine-a").root is None
-    fake.net.netem = True
+    space = _space(fake, "nf4", "machine-a")
+    assert space.root is None and space.delayer is None and not space.chains
+    fake.net.netem, fake.net.python = True, True
     result = run("delay", "broker-a-master", "200ms", "--jitter", "50ms", "--name", "nf4")
     assert result.exit_code == 0, result.output
     assert "every packet from broker-a-master's ports (10909,10911,10912) leaving machine-a waits 200ms ± 50ms" \
@@ -96,3 +97,24 @@ def _copy(net: FakeNetworks) -> FakeNetworks:
     fresh = FakeNetworks(net.netem)
     fresh.spaces = net.spaces
     return fresh
+
+
+def test_without_netem_the_user_space_delayer_queues_only_the_nodes_packets_and_heal_stops_it(fake):
+    assert run("up", "--name", "nf7").exit_code == 0
+    fake.net.netem = False
+    assert run("loss", "machine-a", "5%", "--name", "nf7").exit_code == 0
+    result = run("delay", "broker-a-master", "150ms", "--jitter", "20ms", "--name", "nf7")
+    assert result.exit_code == 0, result.output
+    assert "user-space delayer" in result.output and "this kernel has no netem" in result.output
+    space = _space(fake, "nf7", "machine-a")
+    assert space.delayer.split()[1:] == [str(0x4D51), "150", "20"]
+    queued = [r for r in space.chains["RMQLAB-OUT"] if "NFQUEUE" in r]
+    assert len(queued) == 1 and "--queue-bypass" in queued[0] and "10909,10911,10912" in queued[0]
+    assert any("statistic" in r for r in space.chains["RMQLAB-OUT"]), "the loss rule stays"
+    assert space.root is None  # no qdisc: the delay is the queue's
+    again = run("delay", "broker-a-master", "300ms", "--name", "nf7")
+    assert again.exit_code == 0, again.output
+    assert len([r for r in space.chains["RMQLAB-OUT"] if "NFQUEUE" in r]) == 1  # replaced, not stacked
+    healed = run("heal", "--name", "nf7")
+    assert "the user-space packet delayer" in healed.output, healed.output
+    assert space.delayer is None and "RMQLAB-OUT" not in space.chains

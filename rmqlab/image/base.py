@@ -30,7 +30,7 @@ LOCAL_JRE_CANDIDATES = (TEMURIN, "eclipse-temurin:17-jre-jammy", "eclipse-temuri
 BASE_REPO = "rmqlab/base"
 SUITE = "bookworm"
 # coreutils and passwd (useradd) are in minbase already; the rest serve the launchers and faults.
-PACKAGES = ("openjdk-17-jre-headless", "iproute2", "iptables", "procps")
+PACKAGES = ("openjdk-17-jre-headless", "iproute2", "iptables", "procps", "python3-minimal")  # python3: bin/rmq-delay
 ROOTFS_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Trimmed from the root file system before import: nothing at run time reads these.
 TRIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "usr/share/lintian",

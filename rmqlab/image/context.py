@@ -21,7 +21,7 @@ from rmqlab.image.jars import Jar
 from rmqlab.topology.versions import is_5x, netty_40, parse_version
 
 FORMAT = 1  # bump when the meaning of the context changes without its bytes changing
-LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown", "rmq-cds-train.sh")
+LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown", "rmq-cds-train.sh", "rmq-delay")
 LAUNCHERS_5X = ("mqcontroller",)
 # 4.9.x unmaps files through jdk.internal.ref.Cleaner and DirectByteBuffer by reflection (on every
 # graceful stop, in StoreCheckpoint.shutdown); without these opens Java 17 refuses it.

@@ -24,11 +24,13 @@ class Namespace:
     classes: dict[str, str] = field(default_factory=dict)  # classid -> rate
     delay: str | None = None
     filters: list[tuple[str | None, int | None]] = field(default_factory=list)  # (dst, sport) into the shaped class
+    delayer: str | None = None  # the user-space delayer's command line, while one runs
 
 
 class FakeNetworks:
-    def __init__(self, netem: bool = True):
+    def __init__(self, netem: bool = True, python: bool = True):
         self.netem = netem  # whether this fake kernel has the netem qdisc
+        self.python = python  # whether the image has python3, which the user-space delayer needs
         self.spaces: dict[tuple[str, str], Namespace] = {}
 
     def space(self, cluster: str, holder: str) -> Namespace:
@@ -42,9 +44,12 @@ class FakeNetworks:
     def run(self, cluster: str, holder: str, ip: str | None, argv: list[str]) -> tuple[int, str]:
         if argv == netns.inspect_command():
             return 0, self._inspection(cluster, holder, ip)
-        if argv[:2] == ["sh", "-c"]:
-            return self._script(cluster, holder, ip, argv[2])
         space = self.space(cluster, holder)
+        if argv[:2] == ["sh", "-c"]:
+            return self._shell(cluster, holder, ip, space, argv[2])
+        if argv[0] in ("pkill", "pgrep"):
+            found, space.delayer = space.delayer, (space.delayer if argv[0] == "pgrep" else None)
+            return (0, found or "") if found else (1, "")
         if argv[0] == "ip":
             return 0, f"1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet {ip}/24 scope global eth0\n" \
                 if ip else "1: lo    inet 127.0.0.1/8 scope host lo\n"
@@ -53,6 +58,22 @@ class FakeNetworks:
         if argv[0] == "tc":
             return self._tc(space, argv[1:])
         return 127, f"{argv[0]}: not found"
+
+    def _shell(self, cluster: str, holder: str, ip: str | None, space: Namespace, text: str) -> tuple[int, str]:
+        """The inline shell snippets of rmqlab.runtime.netns, by what they do; anything else is a script."""
+        if text == "command -v python3":
+            return (0, "/usr/bin/python3") if self.python else (1, "")
+        if text.startswith("setsid " + netns.DELAYER):
+            if not self.python:
+                return 127, "setsid: failed to execute: No such file or directory"
+            space.delayer = text.split(" > ")[0].removeprefix("setsid ")
+            space.delay = f"{float(space.delayer.split()[2]):g}ms"
+            return 0, ""
+        if text.startswith(f"iptables -w -S {netns.CHAIN_OUT}") and "-j NFQUEUE" in text:  # the delayer's old rules
+            out = space.chains.get(netns.CHAIN_OUT, [])
+            space.chains[netns.CHAIN_OUT] = [r for r in out if "NFQUEUE" not in r] if out else out
+            return 0, ""
+        return self._script(cluster, holder, ip, text)
 
     def _script(self, cluster: str, holder: str, ip: str | None, text: str) -> tuple[int, str]:
         """The few shapes rmqlab.runtime.netns.script writes: set -e, then `cmd`, or `cmd 2>/dev/null || other`."""
@@ -77,6 +98,7 @@ class FakeNetworks:
         eth = (space.root.replace(" root", " dev eth0 root") if space.root else "qdisc noqueue 0: dev eth0 root "
                "refcnt 2") + "\n"
         parts.append(lo + (eth if ip else ""))
+        parts.append(f"4242 {space.delayer}\n" if space.delayer else "")
         return (netns.SECTION + "\n").join(parts)
 
     def _iptables(self, space: Namespace, args: list[str]) -> tuple[int, str]:

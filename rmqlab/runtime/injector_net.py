@@ -15,16 +15,21 @@ class NetworkFaults:
         netns.duration_ms(options.get("delay", ""), "delay")
         netns.duration_ms(options.get("jitter") or "0ms", "--jitter")
         self._check_to(options.get("to", ""))
-        self._namespace(target).check_netem()
+        self._namespace(target).check_delay()
 
     def _do_delay(self, target: Target, containers, result: FaultResult, delay: str = "", jitter: str = "0ms",
                   to: str = "") -> None:
         space, to_ip = self._namespace(target), self._to_ip(to)
         jitter_ms = netns.duration_ms(jitter or "0ms", "--jitter")
         delay_ms, ports = netns.duration_ms(delay, "delay"), self._ports(target)
+        spread = f" ± {jitter}" if jitter_ms else ""
+        if not space.has_netem():
+            space.delay_in_user_space(delay_ms, jitter_ms, f"rmqlab delay {delay}{spread}", to_ip, ports)
+            result.done.append(f"every packet {self._leaving(target, to)} waits {delay}{spread} (rmqlab's "
+                               "user-space delayer on a netfilter queue: this kernel has no netem)")
+            return
         replaced = space.shape(lambda dev: netns.shaping_commands(dev, delay_ms=delay_ms, jitter_ms=jitter_ms,
                                                                   to_ip=to_ip, sports=ports))
-        spread = f" ± {jitter}" if jitter_ms else ""
         result.done.append(f"every packet {self._leaving(target, to)} waits {delay}{spread} (tc netem)"
                            + self._replaced(replaced))
 

@@ -23,6 +23,11 @@ HOOKS = {CHAIN_IN: "INPUT", CHAIN_OUT: "OUTPUT"}
 HANDLE = "4d51:"  # rmqlab's root qdisc
 UNSHAPED = "1gbit"  # the class for traffic not aimed at --to: far above anything a lab sends
 EXEC_TIMEOUT = 20.0
+# Where netem is missing: the user-space delayer (image bin/rmq-delay) and the netfilter queue it serves.
+DELAY_QUEUE = 0x4D51
+DELAYER = "$ROCKETMQ_HOME/bin/rmq-delay"
+DELAYER_PATTERN = "[r]mq-delay"  # pgrep/pkill -f: the bracket keeps the shell running them from matching
+DELAYER_LOG = "/tmp/rmq-delay.log"
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s)$")
 _RATE = re.compile(r"^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$")
@@ -59,6 +64,19 @@ def percent(text: str) -> float:
 def drop_rule(chain: str, comment: str, *, src: str | None = None, dst: str | None = None,
               sports: Sequence[int] = (), dports: Sequence[int] = (), out_dev: str | None = None,
               probability: float | None = None) -> list[str]:
+    return _rule(chain, comment, ["DROP"], src=src, dst=dst, sports=sports, dports=dports, out_dev=out_dev,
+                 probability=probability)
+
+
+def queue_rule(comment: str, *, dst: str | None, sports: Sequence[int], out_dev: str) -> list[str]:
+    """Hand what leaves to the user-space delayer; with --queue-bypass it passes untouched when none listens."""
+    return _rule(CHAIN_OUT, comment, ["NFQUEUE", "--queue-num", str(DELAY_QUEUE), "--queue-bypass"],
+                 dst=dst, sports=sports, out_dev=out_dev)
+
+
+def _rule(chain: str, comment: str, target: list[str], *, src: str | None = None, dst: str | None = None,
+          sports: Sequence[int] = (), dports: Sequence[int] = (), out_dev: str | None = None,
+          probability: float | None = None) -> list[str]:
     argv = ["iptables", "-w", "-A", chain]
     if out_dev:
         argv += ["-o", out_dev]
@@ -71,7 +89,7 @@ def drop_rule(chain: str, comment: str, *, src: str | None = None, dst: str | No
         argv += ["--sports", _ports(sports)] if sports else ["--dports", _ports(dports)]
     if probability is not None:
         argv += ["-m", "statistic", "--mode", "random", "--probability", f"{probability:.4f}"]
-    return argv + ["-m", "comment", "--comment", comment[:250], "-j", "DROP"]
+    return argv + ["-m", "comment", "--comment", comment[:250], "-j", *target]
 
 
 def _ports(ports: Sequence[int]) -> str:
@@ -200,7 +218,8 @@ def inspect_command() -> list[str]:
     parts = ["ip -o -4 addr show", f"echo {SECTION}",
              f"iptables -w -S {CHAIN_IN} 2>/dev/null || true", f"echo {SECTION}",
              f"iptables -w -S {CHAIN_OUT} 2>/dev/null || true", f"echo {SECTION}",
-             "tc qdisc show"]  # every device's qdiscs, each line naming its device (with `dev X`, tc omits it)
+             "tc qdisc show", f"echo {SECTION}",  # every device's qdiscs, each naming its device
+             f"pgrep -af '{DELAYER_PATTERN}' || true"]
     return ["sh", "-c", "; ".join(parts)]
 
 
@@ -209,6 +228,7 @@ class Inspection:
     addrs: str
     chains: dict[str, str]  # chain -> `iptables -S` listing ("" when the chain does not exist)
     qdiscs: str
+    delayer: str = ""  # `pgrep -af` lines of a running user-space delayer
 
     def dev(self, ip: str) -> str | None:
         return interface_of(self.addrs, ip)
@@ -224,8 +244,16 @@ class Inspection:
 
 def parse_inspection(output: str) -> Inspection:
     parts = output.split(SECTION + "\n")
-    parts += [""] * (4 - len(parts))
-    return Inspection(parts[0], {CHAIN_IN: parts[1], CHAIN_OUT: parts[2]}, parts[3])
+    parts += [""] * (5 - len(parts))
+    return Inspection(parts[0], {CHAIN_IN: parts[1], CHAIN_OUT: parts[2]}, parts[3], parts[4].strip())
+
+
+def delayer_start(delay_ms: float, jitter_ms: float) -> list[list[str]]:
+    """Stop any delayer, start one detached, and wait (up to 3 s) until it has bound the queue."""
+    start = (f"setsid {DELAYER} {DELAY_QUEUE} {delay_ms:g} {jitter_ms:g} > {DELAYER_LOG} 2>&1 < /dev/null &"
+             f" for i in $(seq 30); do grep -q '^rmq-delay: queue' {DELAYER_LOG} && exit 0;"
+             f" grep -q . {DELAYER_LOG} && break; sleep 0.1; done; cat {DELAYER_LOG} >&2; exit 1")
+    return [[["pkill", "-f", DELAYER_PATTERN], []], [["sh", "-c", start]]]
 
 
 @dataclass
@@ -255,13 +283,29 @@ class NetNamespace:
                               hint="rmqlab heal reconnects it first.")
         return found
 
-    def check_netem(self) -> None:
-        """Refuse before acting when the kernel has no netem (tried on lo, removed at once)."""
+    def has_netem(self) -> bool:
+        """Whether the kernel has netem (tried on lo, removed at once)."""
         probe = ["tc", "qdisc", "add", "dev", "lo", "root", "handle", "4d52:", "netem", "delay", "1ms"]
-        code, output = self.run(script([[probe], [["tc", "qdisc", "del", "dev", "lo", "root"]]]), check=False)
+        code, _ = self.run(script([[probe], [["tc", "qdisc", "del", "dev", "lo", "root"]]]), check=False)
+        return code == 0
+
+    def check_delay(self) -> None:
+        """Refuse before acting when neither netem nor the user-space delayer (it needs python3) can delay."""
+        if self.has_netem():
+            return
+        code, output = self.run(["sh", "-c", "command -v python3"], check=False)
         if code != 0:
-            raise RmqlabError(f"{self.holder} cannot delay packets: `tc ... netem` says {output.strip()[-200:]!r}.",
-                              hint=_hint(output + " netem unknown"))
+            raise RmqlabError(f"{self.holder} cannot delay packets: this kernel has no netem qdisc and the image "
+                              "has no python3 for rmqlab's user-space delayer.", hint=_hint("netem unknown"))
+
+    def delay_in_user_space(self, delay_ms: float, jitter_ms: float, comment: str, to_ip: str | None,
+                            sports: Sequence[int]) -> None:
+        """netem's stand-in: the delayer first (bound before any packet is queued to it), then the rule."""
+        dev = self.dev()
+        drop_old = (f"iptables -w -S {CHAIN_OUT} 2>/dev/null | grep -- '-j NFQUEUE' | sed 's/^-A /-D /' |"
+                    " while read -r rule; do eval iptables -w \"$rule\"; done")
+        self.run(script([[["sh", "-c", drop_old]]] + delayer_start(delay_ms, jitter_ms)))
+        self.add_rules([queue_rule(comment, dst=to_ip, sports=sports, out_dev=dev)])
 
     def add_rules(self, rules: list[list[str]]) -> None:
         self.run(script(ensure_chains() + [[rule] for rule in rules]))
@@ -291,6 +335,9 @@ class NetNamespace:
         if found:
             lines.append([["tc", "qdisc", "del", "dev", found[0], "root"]])
             removed.append(f"traffic shaping on {found[0]} ({found[1].split(' root')[0]})")
+        if inspection.delayer:
+            lines.append([["pkill", "-f", DELAYER_PATTERN], []])
+            removed.append("the user-space packet delayer")
         if lines:
             self.run(script(lines))
         return removed
