@@ -116,7 +116,10 @@ def _prune_older(version: str, keep: str) -> None:
     listed = docker("image", "ls", REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
     stale = [ref for ref in listed if ref.startswith(f"{REPOSITORY}:{version}-") and ref != keep]
     for ref in stale:
-        docker("image", "rm", ref, check=False)
+        # `image rm` of one tag among several only untags, even under a container; a cluster's compose file
+        # names its tag, so a tag some container (running or stopped) was made from stays.
+        if not docker("ps", "-a", "-q", "--filter", f"ancestor={ref}", check=False).stdout.strip():
+            docker("image", "rm", ref, check=False)
 
 
 def _docker_build(target: Path, tags: list[str], labels: dict[str, str], say: Callable[[str], None]) -> None:
