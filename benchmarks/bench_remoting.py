@@ -31,6 +31,7 @@ from testkit.hostjvm import HostCluster, wait_replicating
 
 TOPIC = "RmqlabBench"
 BROKER = "127.0.0.1:29911"
+BOOT_TIMEOUT = 300  # a 2-core machine busy with other work boots a broker slowly
 
 # A warm Java producer that sends a round of N messages each time a line "N" arrives on stdin.
 JAVA_SYNC_SEND = """
@@ -255,8 +256,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="rmqlab-bench-") as tmp, \
             HostCluster(args.version) as cluster, RemotingClient() as client:
-        cluster.start_namesrv()
-        cluster.start_broker("master", 29911, role="ASYNC_MASTER")
+        cluster.start_namesrv(timeout=BOOT_TIMEOUT)
+        cluster.start_broker("master", 29911, role="ASYNC_MASTER", timeout=BOOT_TIMEOUT)
         while not client.cluster_info(cluster.namesrv_addr).groups:
             time.sleep(0.2)
         client.create_topic(BROKER, TOPIC, 4, 4)
