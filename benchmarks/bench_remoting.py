@@ -1,13 +1,15 @@
 """How fast is rmqlab's remoting client next to RocketMQ's own Java producer?
 
-    python benchmarks/bench_remoting.py [--version 5.5.0] [--messages 20000] [--size 1024]
-    python benchmarks/bench_remoting.py --compare-jit [--rounds 10]   # tiered vs C1-only broker
+    python benchmarks/bench_remoting.py [--version 5.5.0] [--rounds 7] [--messages 3000] [--size 1024]
+    python benchmarks/bench_remoting.py --compare-jit [--rounds 7]   # tiered vs C1-only broker
 
 Starts a real name server and one broker on the host JVM (127.0.0.1:29876 / 29911), then
 measures, against that same broker and queue, with one thread and the same message size:
-synchronous sends/s of RemotingClient.send, the same with the Java client's
-DefaultMQProducer.send(msg, queue), and the round trip of one cluster-info request.
-Prints figures only (goals: ratio >= 0.5, cluster-info median <= 5 ms).
+synchronous sends/s of RemotingClient.send and of the Java client's
+DefaultMQProducer.send(msg, queue) (one warm JVM), in alternating rounds whose order alternates
+too, so that a machine busy with other work slows both alike; then the round trip of one
+cluster-info request. Prints medians, each round, CPU per message of sender and broker, and the
+machine's load (goals: ratio >= 1.0, cluster-info median <= 5 ms).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import _repo  # noqa: F401  (this checkout first on sys.path)
@@ -27,8 +31,12 @@ from testkit.hostjvm import HostCluster, wait_replicating
 
 TOPIC = "RmqlabBench"
 BROKER = "127.0.0.1:29911"
+BOOT_TIMEOUT = 300  # a 2-core machine busy with other work boots a broker slowly
 
+# A warm Java producer that sends a round of N messages each time a line "N" arrives on stdin.
 JAVA_SYNC_SEND = """
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
@@ -38,27 +46,37 @@ import org.apache.rocketmq.common.message.MessageQueue;
 public class SyncSend {
     public static void main(String[] args) throws Exception {
         String namesrv = args[0], topic = args[1], brokerName = args[2];
-        int count = Integer.parseInt(args[3]), size = Integer.parseInt(args[4]);
-        int warmup = Integer.parseInt(args[5]);
+        int size = Integer.parseInt(args[3]);
         DefaultMQProducer producer = new DefaultMQProducer("rmqlab_bench_java");
         producer.setNamesrvAddr(namesrv);
         producer.setSendMsgTimeout(5000);
         producer.start();
         MessageQueue queue = new MessageQueue(topic, brokerName, 0);
         byte[] body = new byte[size];
-        for (int i = 0; i < warmup; i++) producer.send(new Message(topic, body), queue);
-        int failed = 0;
-        long start = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            SendResult result = producer.send(new Message(topic, body), queue);
-            if (result.getSendStatus() != SendStatus.SEND_OK) failed++;
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        System.out.println("READY");
+        for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+            int count = Integer.parseInt(line.trim()), failed = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                SendResult result = producer.send(new Message(topic, body), queue);
+                if (result.getSendStatus() != SendStatus.SEND_OK) failed++;
+            }
+            System.out.println("RESULT " + count + " " + (System.nanoTime() - start) + " " + failed);
         }
-        long elapsed = System.nanoTime() - start;
-        System.out.println("RESULT " + count + " " + elapsed + " " + failed);
         producer.shutdown();
     }
 }
 """
+
+
+@dataclass
+class Round:
+    """One timed round: messages/s, and CPU per message of the sender and of the broker."""
+
+    rate: float
+    client_us: float
+    broker_us: float
 
 
 def bench_python_send(client: RemotingClient, count: int, size: int, broker: str = BROKER,
@@ -76,22 +94,96 @@ def bench_python_send(client: RemotingClient, count: int, size: int, broker: str
     return count / elapsed
 
 
-def bench_java_send(cluster: HostCluster, count: int, size: int, workdir: Path) -> float:
-    source = workdir / "SyncSend.java"
-    source.write_text(JAVA_SYNC_SEND)
-    classpath = f"{cluster.lib}/*"
-    subprocess.run(["javac", "-nowarn", "-cp", classpath, "-d", str(workdir), str(source)],
-                   check=True, capture_output=True)
-    out = subprocess.run(
-        ["java", "-Xms256m", "-Xmx256m", f"-Duser.home={workdir}",
-         "-cp", f"{workdir}:{classpath}", "SyncSend", cluster.namesrv_addr, TOPIC, "broker-a",
-         str(count), str(size), str(min(1000, count))],
-        check=True, capture_output=True, text=True, timeout=600).stdout
-    line = next(line for line in out.splitlines() if line.startswith("RESULT"))
-    _, sent, nanos, failed = line.split()
-    if int(failed):
-        print(f"  java: {failed} sends not SEND_OK")
-    return int(sent) / (int(nanos) / 1e9)
+class JavaProducer:
+    """RocketMQ's DefaultMQProducer in its own JVM, kept warm between rounds."""
+
+    def __init__(self, cluster: HostCluster, size: int, workdir: Path):
+        source = workdir / "SyncSend.java"
+        source.write_text(JAVA_SYNC_SEND)
+        classpath = f"{cluster.lib}/*"
+        subprocess.run(["javac", "-nowarn", "-cp", classpath, "-d", str(workdir), str(source)],
+                       check=True, capture_output=True)
+        self.proc = subprocess.Popen(
+            ["java", "-Xms256m", "-Xmx256m", f"-Duser.home={workdir}",
+             "-cp", f"{workdir}:{classpath}", "SyncSend", cluster.namesrv_addr, TOPIC,
+             "broker-a", str(size)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._expect("READY")
+
+    def send(self, count: int) -> float:
+        self.proc.stdin.write(f"{count}\n")
+        self.proc.stdin.flush()
+        _, sent, nanos, failed = self._expect("RESULT").split()
+        if int(failed):
+            print(f"  java: {failed} sends not SEND_OK")
+        return int(sent) / (int(nanos) / 1e9)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def _expect(self, word: str) -> str:
+        for line in self.proc.stdout:
+            if line.startswith(word):
+                return line
+        raise RuntimeError(f"Java producer exited ({self.proc.wait()}) before printing {word}")
+
+
+def timed_round(send: Callable[[], float], count: int, client_cpu: Callable[[], float],
+                broker_pid: int) -> Round:
+    client_before, broker_before = client_cpu(), _cpu_seconds(broker_pid)
+    rate = send()
+    return Round(rate, (client_cpu() - client_before) / count * 1e6,
+                 (_cpu_seconds(broker_pid) - broker_before) / count * 1e6)
+
+
+def compare_send(client: RemotingClient, cluster: HostCluster, args: argparse.Namespace,
+                 workdir: Path) -> None:
+    """Ours and Java's in alternating rounds (who goes first alternates too), medians per side."""
+    java = JavaProducer(cluster, args.size, workdir)
+    try:
+        for _ in range(max(1, args.warmup // 1000)):  # both clients and the broker's JIT warm
+            bench_python_send(client, 1000, args.size, warmup=0)
+            java.send(1000)
+        broker_pid = cluster.procs["master"].popen.pid
+        rounds: dict[str, list[Round]] = {"rmqlab": [], "java": []}
+        sides = {
+            "rmqlab": (lambda: bench_python_send(client, args.messages, args.size, warmup=0),
+                       lambda: _self_cpu_seconds()),
+            "java": (lambda: java.send(args.messages), lambda: _cpu_seconds(java.proc.pid)),
+        }
+        for n in range(args.rounds):
+            for side in (("rmqlab", "java") if n % 2 == 0 else ("java", "rmqlab")):
+                send, cpu = sides[side]
+                rounds[side].append(timed_round(send, args.messages, cpu, broker_pid))
+    finally:
+        java.close()
+    for side, label in (("rmqlab", "rmqlab RemotingClient.send "), ("java", "Java DefaultMQProducer.send")):
+        got = rounds[side]
+        print(f"  {label}: median {_median(got, 'rate'):6.0f} msgs/s, "
+              f"{_median(got, 'client_us'):4.0f} sender CPU-us/msg, "
+              f"{_median(got, 'broker_us'):4.0f} broker CPU-us/msg "
+              f"(rounds: {', '.join(f'{r.rate:.0f}' for r in got)})")
+    pairs = [ours.rate / theirs.rate for ours, theirs in zip(rounds["rmqlab"], rounds["java"], strict=True)]
+    print(f"  ratio ours/java: {_median(rounds['rmqlab'], 'rate') / _median(rounds['java'], 'rate'):.2f}x "
+          f"of the medians, {statistics.median(pairs):.2f}x median of round pairs "
+          f"(range {min(pairs):.2f}-{max(pairs):.2f}; goal >= 1.0)")
+
+
+def _median(rounds: list[Round], what: str) -> float:
+    return statistics.median(getattr(r, what) for r in rounds)
+
+
+def _self_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
 
 
 def bench_cluster_info(client: RemotingClient, namesrv: str, calls: int) -> list[float]:
@@ -121,7 +213,7 @@ def compare_jit(args: argparse.Namespace) -> None:
         for addr in addrs.values():
             client.create_topic(addr, TOPIC, 4, 4)
             wait_replicating(client, addr)
-        per_round = max(1, args.messages // args.rounds)
+        per_round = args.messages
         print(f"RocketMQ {args.version}, 2 brokers on 127.0.0.1 (tiered JIT, C1 only), 1 thread, "
               f"{args.rounds} alternating rounds of {per_round} x {args.size}-byte sync sends each")
         rates: dict[str, list[float]] = {jit: [] for jit in addrs}
@@ -150,12 +242,13 @@ def _cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default="5.5.0")
-    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--messages", type=int, default=3000, help="sends per round and side")
     parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--warmup", type=int, default=6000, help="untimed sends per side first")
     parser.add_argument("--rtt-calls", type=int, default=1000)
     parser.add_argument("--compare-jit", action="store_true",
                         help="instead: our send rate against a tiered-JIT broker and a C1-only broker")
-    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds for --compare-jit")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per side")
     args = parser.parse_args()
     if args.compare_jit:
         compare_jit(args)
@@ -163,8 +256,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="rmqlab-bench-") as tmp, \
             HostCluster(args.version) as cluster, RemotingClient() as client:
-        cluster.start_namesrv()
-        cluster.start_broker("master", 29911, role="ASYNC_MASTER")
+        cluster.start_namesrv(timeout=BOOT_TIMEOUT)
+        cluster.start_broker("master", 29911, role="ASYNC_MASTER", timeout=BOOT_TIMEOUT)
         while not client.cluster_info(cluster.namesrv_addr).groups:
             time.sleep(0.2)
         client.create_topic(BROKER, TOPIC, 4, 4)
@@ -172,21 +265,14 @@ def main() -> None:
             time.sleep(0.2)
         wait_replicating(client, BROKER)  # an ASYNC_MASTER answers 0 once it takes writes
 
-        print(f"RocketMQ {args.version}, 1 broker on 127.0.0.1, 1 thread, "
-              f"{args.messages} x {args.size}-byte sync sends to queue 0")
-        ours = bench_python_send(client, args.messages, args.size)
-        java = bench_java_send(cluster, args.messages, args.size, Path(tmp))
-        ours_again = bench_python_send(client, args.messages, args.size)
-        print(f"  rmqlab RemotingClient.send : {ours:8.0f} msgs/s (again after Java: "
-              f"{ours_again:.0f})")
-        print(f"  Java DefaultMQProducer.send: {java:8.0f} msgs/s")
-        print(f"  ratio ours/java            : {ours / java:8.2f} before, "
-              f"{ours_again / java:.2f} after (goal >= 0.5)")
-
+        print(f"RocketMQ {args.version}, 1 broker on 127.0.0.1, 1 thread, {args.rounds} alternating "
+              f"rounds of {args.messages} x {args.size}-byte sync sends to queue 0 each; {_load()}")
+        compare_send(client, cluster, args, Path(tmp))
         samples = bench_cluster_info(client, cluster.namesrv_addr, args.rtt_calls)
         p99 = statistics.quantiles(samples, n=100)[98]
         print(f"cluster-info round trip over {args.rtt_calls} calls: "
               f"median {statistics.median(samples):.3f} ms, p99 {p99:.3f} ms (goal <= 5 ms)")
+        print(f"  after: {_load()}")
 
 
 if __name__ == "__main__":

@@ -98,6 +98,24 @@ def test_help_loads_no_web_stack():
     assert "rmqlab" in loaded and not loaded & set(WEB_STACK), sorted(loaded & set(WEB_STACK))
 
 
+# What `rmqlab --help` must not pay for: only typer and rich (which print the help) and the CLI's own modules
+# load; every command imports its library code when it runs.
+HEAVY_AT_HELP = ("docker", "python_on_whales", "yaml", "PIL", "pydantic", "rmqlab.lint.report", "rmqlab.lint.rules",
+                 "rmqlab.lint.inputs", "rmqlab.lint.findings", "rmqlab.api.", "rmqlab.runtime", "rmqlab.render",
+                 "rmqlab.remoting", "rmqlab.experiment", "rmqlab.image", "rmqlab.live", "rmqlab.web")
+
+
+def test_help_loads_no_library_code_or_heavy_dependency():
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "rmqlab", "--help"], capture_output=True,
+                          text=True, cwd=PACKAGE.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "pitfall" in done.stdout and "kill" in done.stdout  # the whole command list was still printed
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "rmqlab.cli.pitfall_cmds" in loaded and "typer" in loaded
+    heavy = sorted(name for name in loaded if name.split(".")[0] in HEAVY_AT_HELP or name.startswith(HEAVY_AT_HELP))
+    assert not heavy, f"rmqlab --help imports {heavy}; import them inside the command that needs them"
+
+
 def test_pure_layers_never_reach_runtime_or_image():
     for name, path in _modules().items():
         relative = path.relative_to(PACKAGE).as_posix()

@@ -1,7 +1,11 @@
 """One TCP connection to a name server, broker or controller, shared by many threads.
 
-Requests are matched to responses by opaque (brokers answer out of order). A reader thread per
-socket hands each response to the waiting caller. After any close the next request dials again.
+Requests are matched to responses by opaque (brokers answer out of order). There is no reader
+thread: a caller waiting for its response reads the socket itself when no other caller is reading
+(leader/follower). The reader hands every response it decodes to its waiting caller, and when it
+leaves with others still waiting, wakes one of them to read next. A single-threaded sender
+therefore writes and reads in its own thread and never waits for a thread switch.
+After any close the next request dials again.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from rmqlab.remoting.errors import (
 
 # Servers close connections idle for 120 s; redial before that so a send never races the close.
 IDLE_REDIAL_SECONDS = 100.0
+RECV_BYTES = 262144
 _LEN = struct.Struct(">i")
 
 
@@ -35,12 +40,25 @@ def split_addr(addr: str) -> tuple[str, int]:
 
 
 class _Pending:
-    __slots__ = ("event", "response", "error")
+    """One outstanding request. `gate` exists once its caller sleeps as a follower: a lock held
+    while it sleeps, released (under the link's lock) to wake it with a result or to read next."""
+
+    __slots__ = ("response", "error", "gate")
 
     def __init__(self) -> None:
-        self.event = threading.Event()
         self.response: codec.Command | None = None
         self.error: RemotingError | None = None
+        self.gate: threading.Lock | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.response is not None or self.error is not None
+
+    def wake(self) -> None:
+        """Call with the link's lock held (the only place gates are released)."""
+        gate = self.gate
+        if gate is not None and gate.locked():
+            gate.release()
 
 
 class _Link:
@@ -50,11 +68,11 @@ class _Link:
         self.sock = sock
         self.addr = addr
         self.pending: dict[int, _Pending] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # pending, failed and every gate release
+        self.reading = threading.Lock()  # held by the one caller that reads the socket
+        self.buf = bytearray()
         self.failed = False
         self.last_used = time.monotonic()
-        self.reader = threading.Thread(target=self._read_loop, daemon=True,
-                                       name=f"rmqlab-remoting-{addr}")
 
     def register(self, opaque: int) -> _Pending:
         pending = _Pending()
@@ -75,35 +93,90 @@ class _Link:
                 return
             self.failed = True
             pending, self.pending = self.pending, {}
+            for item in pending.values():
+                item.error = RemotingClosed(f"{reason} (request outcome unknown)",
+                                            addr=self.addr, maybe_sent=True)
+                item.wake()
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        for item in pending.values():
-            item.error = RemotingClosed(f"{reason} (request outcome unknown)", addr=self.addr,
-                                        maybe_sent=True)
-            item.event.set()
+        self._close_if_unread()
 
-    def _read_loop(self) -> None:
-        buf = bytearray()
-        reason = f"connection to {self.addr} closed by peer"
+    def await_response(self, opaque: int, pending: _Pending, deadline: float) -> bool:
+        """Wait until `pending` is answered or failed (True) or the deadline passes (False),
+        reading the socket whenever nobody else does."""
         try:
-            while not self.failed:
-                select.select([self.sock], [], [])
-                chunk = self.sock.recv(262144)
-                if not chunk:
-                    break
-                buf += chunk
-                self._dispatch(buf)
-        except RemotingProtocolError as exc:
-            reason = f"bad frame from {self.addr}: {exc.message}"
-        except (OSError, ValueError) as exc:
-            reason = f"connection to {self.addr} broke: {exc}"
+            while not pending.done:
+                if deadline - time.monotonic() <= 0:
+                    return False
+                if self.reading.acquire(blocking=False):
+                    try:
+                        self._read_until(pending, deadline)
+                    finally:
+                        self.reading.release()
+                        self._close_if_unread()
+                else:
+                    self._follow(pending, deadline)
+            return True
         finally:
-            self.fail(reason)
-            self.sock.close()
+            # Out of the table before passing the reading on, so that it never goes to a caller
+            # who is leaving.
+            if not pending.done:
+                self.forget(opaque)
+            self._promote()
 
-    def _dispatch(self, buf: bytearray) -> None:
+    def is_open(self) -> bool:
+        """Whether the socket still stands, as far as can be known without waiting: when nobody
+        is reading, take in whatever arrived meanwhile (late responses, the peer's close)."""
+        if self.failed:
+            return False
+        if self.reading.acquire(blocking=False):
+            try:
+                self._read_available()
+            finally:
+                self.reading.release()
+                self._close_if_unread()
+                self._promote()
+        return not self.failed
+
+    # -- the reader's side ----------------------------------------------------------------------
+
+    def _read_until(self, pending: _Pending, deadline: float) -> None:
+        while not pending.done and not self.failed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                readable, _, _ = select.select([self.sock], [], [], remaining)
+            except (OSError, ValueError) as exc:
+                self.fail(f"connection to {self.addr} broke: {exc}")
+                return
+            if readable:
+                self._read_available()
+
+    def _read_available(self) -> None:
+        """Read what the socket holds now (it is non-blocking) and dispatch complete frames."""
+        try:
+            while True:
+                try:
+                    chunk = self.sock.recv(RECV_BYTES)
+                except BlockingIOError:
+                    return
+                if not chunk:
+                    self.fail(f"connection to {self.addr} closed by peer")
+                    return
+                self.buf += chunk
+                self._dispatch()
+                if len(chunk) < RECV_BYTES:
+                    return
+        except RemotingProtocolError as exc:
+            self.fail(f"bad frame from {self.addr}: {exc.message}")
+        except (OSError, ValueError) as exc:
+            self.fail(f"connection to {self.addr} broke: {exc}")
+
+    def _dispatch(self) -> None:
+        buf = self.buf
         while len(buf) >= 4:
             (length,) = _LEN.unpack_from(buf)
             if length < 4 or length + 4 > codec.MAX_FRAME:
@@ -116,9 +189,41 @@ class _Link:
                 continue  # server-initiated request (only after HEART_BEAT registration)
             with self.lock:
                 pending = self.pending.pop(cmd.opaque, None)
-            if pending is not None:  # None: the caller already gave up (timeout)
-                pending.response = cmd
-                pending.event.set()
+                if pending is not None:  # None: the caller already gave up (timeout)
+                    pending.response = cmd
+                    pending.wake()
+
+    # -- the followers' side --------------------------------------------------------------------
+
+    def _follow(self, pending: _Pending, deadline: float) -> None:
+        with self.lock:
+            if pending.done:
+                return
+            if pending.gate is None:
+                pending.gate = threading.Lock()
+                pending.gate.acquire()
+        # The reader may have left before our gate existed, and then woke nobody: look again.
+        if not self.reading.locked():
+            return
+        pending.gate.acquire(timeout=max(0.0, deadline - time.monotonic()))
+
+    def _promote(self) -> None:
+        """If nobody reads while callers sleep, wake one of them to read."""
+        if self.reading.locked() or not self.pending:
+            return
+        with self.lock:
+            for item in self.pending.values():
+                if item.gate is not None and item.gate.locked():
+                    item.gate.release()
+                    return
+
+    def _close_if_unread(self) -> None:
+        # Whoever finds the link failed with nobody reading closes the socket (close is idempotent).
+        if self.failed and self.reading.acquire(blocking=False):
+            try:
+                self.sock.close()
+            finally:
+                self.reading.release()
 
 
 class Connection:
@@ -148,9 +253,8 @@ class Connection:
                 link = self._link = self._open()
                 pending = link.register(cmd.opaque)
             self._write(link, frame, deadline)
-        if not pending.event.wait(max(0.0, deadline - time.monotonic())):
-            link.forget(cmd.opaque)
-        if not pending.event.is_set():
+        link.await_response(cmd.opaque, pending, deadline)
+        if not pending.done:
             raise RemotingTimeout(
                 f"no response from {self._where()} to request code {cmd.code} within {timeout}s",
                 addr=self.addr, maybe_sent=True)
@@ -175,7 +279,7 @@ class Connection:
 
     def _usable_link(self) -> _Link:
         link = self._link
-        if link is not None and not link.failed:
+        if link is not None and link.is_open():
             if link.pending or time.monotonic() - link.last_used < IDLE_REDIAL_SECONDS:
                 return link
             link.fail(f"connection to {self.addr} idle, redialled")
@@ -193,20 +297,21 @@ class Connection:
                 addr=self.addr) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
-        link = _Link(sock, self.addr)
-        link.reader.start()
-        return link
+        return _Link(sock, self.addr)
 
     def _write(self, link: _Link, frame: bytes, deadline: float) -> None:
         view, sent = memoryview(frame), 0
         try:
             while sent < len(frame):
+                try:
+                    sent += link.sock.send(view[sent:])
+                    continue
+                except BlockingIOError:
+                    pass
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError("send buffer full")
-                _, writable, _ = select.select([], [link.sock], [], remaining)
-                if writable:
-                    sent += link.sock.send(view[sent:])
+                select.select([], [link.sock], [], remaining)
         except (OSError, ValueError) as exc:
             # A partly written frame can never be decoded by the server: the request was not sent.
             link.fail(f"write to {self.addr} failed: {exc}")
