@@ -34,6 +34,9 @@ def running_cluster(spec: ClusterSpec, timeout: float = 240):
 
 
 _SHARED: dict[str, object] = {}
+# Set when several people run integration modules on one engine: the shared clusters get names of their own
+# (then `experiment(..., reuse=True)`, which looks for the unprefixed name, starts a cluster of its own).
+SHARED_PREFIX = os.environ.get("RMQLAB_TEST_SHARED_PREFIX", "")
 
 
 @contextmanager
@@ -42,9 +45,13 @@ def shared_cluster(mode, version: str = DEFAULT_VERSION, timeout: float = 240):
     name and spec experiments run on, so `experiment(..., reuse=True)` runs on it too. The first module to ask
     starts it; every later one gets it restored (every fault undone, every node running, ready again). It is
     removed when the session ends (conftest.pytest_sessionfinish)."""
+    from dataclasses import replace
+
     from rmqlab.api.experiments import experiment_spec
 
     spec = experiment_spec(mode, version)
+    if SHARED_PREFIX:
+        spec = replace(spec, name=f"{SHARED_PREFIX}{spec.name}")
     if spec.name in _SHARED:
         yield LAB.restore(spec.name, timeout)
         return

@@ -93,3 +93,25 @@ def test_no_answer_on_stdin_stops_the_tour_and_undoes_the_faults(tmp_path, lab_o
     assert "No answer came on standard input" in result.output and "--yes" in result.output
     states = {node: c.status for node, c in provider.containers("tour-2m2s-sync").items()}
     assert set(states.values()) == {"running"}, states
+
+
+def test_ctrl_c_at_a_question_undoes_every_fault_and_exits_130(tmp_path, lab_on, monkeypatch):
+    provider = lab_on()
+    replies = iter(["n"])
+
+    def reply(prompt=""):
+        try:
+            return next(replies)
+        except StopIteration:
+            raise KeyboardInterrupt from None
+
+    monkeypatch.setattr("builtins.input", reply)
+    result = tour(tmp_path, "--mode", "2m2s-sync")  # Ctrl-C at the second question: broker-a-master is down
+    assert result.exit_code == 130, result.output
+    assert "Done: kill broker-a-master" in result.output
+    states = {node: c.status for node, c in provider.containers("tour-2m2s-sync").items()}
+    assert set(states.values()) == {"running"}, states
+    runs = [p for p in (tmp_path / "runs").iterdir() if p.is_dir() and not p.is_symlink()]
+    history = read_history(runs[0] / HISTORY_FILE)
+    undone = [e for e in history if e.f == "fault" and e.type == "invoke" and (e.value or {}).get("action") == "start"]
+    assert undone and undone[-1].value["nodes"] == ["broker-a-master"], "the undo is recorded in the history"
