@@ -117,3 +117,14 @@ def test_a_duplicate_no_fetch_explains_stays_unexplained():
     app.consume("m0", 2.0, "broker-a-master", range(3, 5))  # the same member read them again, unasked
     found = app.check()
     assert found.duplicates == 2 and found.to_dict()["unexplained"] == 2
+
+
+def test_queues_are_shared_like_allocate_message_queue_averagely():
+    from rmqlab.experiment.run.appconsumer import allocate
+
+    queues = [(g, q) for g in ("broker-b", "broker-a") for q in range(4)]
+    assert allocate(queues, ["m1", "m0"], "m0") == [("broker-a", q) for q in range(4)]
+    assert allocate(queues, ["m1", "m0"], "m1") == [("broker-b", q) for q in range(4)]
+    three = [allocate(queues, ["m0", "m1", "m2"], m) for m in ("m0", "m1", "m2")]
+    assert [len(s) for s in three] == [3, 3, 2] and sorted(sum(three, [])) == sorted(queues)
+    assert allocate(queues, ["m1"], "m0") == []

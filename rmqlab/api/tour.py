@@ -16,7 +16,8 @@ from rmqlab.experiment.check.answers import Answer
 from rmqlab.experiment.run.scenario import Workload
 from rmqlab.experiment.run.session import LiveSession, LiveView
 from rmqlab.topology import bounds
-from rmqlab.topology.model import Cluster, Mode
+from rmqlab.topology.layouts import build_cluster
+from rmqlab.topology.model import Cluster, ClusterSpec, Mode
 from rmqlab.topology.timing import CLOSED, Settings
 
 TAKEOVER, COMEBACK, ALONE = "takeover", "comeback", "alone"
@@ -60,6 +61,13 @@ def tour_steps(cluster: Cluster) -> list[TourStep]:
         TourStep(f"start the old {word} again", f"Will it be {word} of {group} again?", COMEBACK, group, "undo",
                  undo_of=1),
     ]
+
+
+def tour_spec(spec: ClusterSpec) -> ClusterSpec:
+    """The spec, once its version and the layout on that version are known good (BadInput otherwise), so bad
+    input is refused before the tour shows or starts anything."""
+    build_cluster(spec)
+    return spec
 
 
 def tour_modes() -> list[str]:

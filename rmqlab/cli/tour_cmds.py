@@ -35,7 +35,7 @@ def tour(
 ) -> None:
     """A guided tour of the seed's lab: predict what each fault does, then see what it did, measured, and why."""
     from rmqlab.api import BadInput, ClusterSpec, parse_mode, validate_cluster_name
-    from rmqlab.topology.layouts import build_cluster
+    from rmqlab.api.tour import tour_spec
 
     chosen = parse_mode(mode)
     cluster_name = validate_cluster_name(name or f"tour-{chosen.value}")
@@ -43,8 +43,7 @@ def tour(
         raise BadInput(f"--hold must be between 1 and 600 seconds, not {hold}.")
     if out_dir.exists() and not out_dir.is_dir():
         raise BadInput(f"--out {out_dir} is a file, not a folder.", hint="Name a folder for the run folder.")
-    spec = ClusterSpec(mode=chosen, name=cluster_name, version=version)
-    build_cluster(spec)  # the version, and the layout on it, checked before anything is shown or started
+    spec = tour_spec(ClusterSpec(mode=chosen, name=cluster_name, version=version))
     show = _Show(json)
     cluster = _build(spec, image, show)
     steps, final = _faults(cluster, out_dir, yes, hold, show)

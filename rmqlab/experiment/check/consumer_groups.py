@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from rmqlab.experiment.check.history import OK, Event
+from rmqlab.experiment.check.history import INVOKE, OK, Event
 
 CONSUME, FETCH_OFFSET, COMMIT_OFFSET, ASSIGN = "consume", "fetch-offset", "commit-offset", "assign"
 APP_PREFIX = "app-"
@@ -117,11 +117,11 @@ def member_of(process: str) -> str:
 
 def check_consumer_groups(history: list[Event]) -> dict[str, GroupConsumption]:
     """Every consumer group the history holds: what it consumed, what twice, and why."""
-    ops = sorted((e for e in history if e.type == OK and e.process.startswith(APP_PREFIX)
-                  and e.f in (CONSUME, FETCH_OFFSET, COMMIT_OFFSET)), key=lambda e: e.t)
+    ours = [e for e in history if e.process.startswith(APP_PREFIX) and e.f in (CONSUME, FETCH_OFFSET, COMMIT_OFFSET)]
+    named = {e.op_id: e.extra["consumer_group"] for e in ours if e.type == INVOKE and "consumer_group" in e.extra}
     by_group: dict[str, list[Event]] = defaultdict(list)
-    for e in ops:
-        by_group[e.extra.get("consumer_group", "?")].append(e)
+    for e in sorted((e for e in ours if e.type == OK), key=lambda e: e.t):
+        by_group[e.extra.get("consumer_group") or named.get(e.op_id, "?")].append(e)
     return {name: _one_group(name, events) for name, events in sorted(by_group.items())}
 
 

@@ -37,6 +37,7 @@ class Workload:
     consumers: tuple[str, ...] = ("master", "slave")
     route_refresh: float = 30.0  # seconds between producer route refreshes, as RocketMQ clients do
     send_timeout: float = 5.0
+    app_members: int = 0  # members of an application's consumer group (appconsumer.AppGroup); 0: none
 
 
 @dataclass(frozen=True)

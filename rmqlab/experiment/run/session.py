@@ -29,6 +29,7 @@ from rmqlab.experiment.check.history import (
     read_history,
 )
 from rmqlab.experiment.check.runmeta import RunMeta
+from rmqlab.experiment.run.appconsumer import AppGroup
 from rmqlab.experiment.run.nemesis import Nemesis
 from rmqlab.experiment.run.runner import (
     RunRequest,
@@ -171,9 +172,26 @@ class LiveSession:
         self._threads = [roles, *(Prober(self.ctx, g) for g in self.cluster.groups),
                          *(Producer(self.ctx, i, sequence, lock) for i in range(workload.producers)),
                          *(Consumer(self.ctx, g, r) for g in self.cluster.groups for r in workload.consumers)]
+        self.app = None
+        if workload.app_members:
+            self._app_client = self.provider.client(self.cluster, timeout=3.0)
+            self.app = AppGroup(self.ctx, workload.app_members, self._app_client)
+        self._threads += self.app.threads() if self.app else []
         for thread in self._threads:
             thread.start()
         return self.run_dir
+
+    def restart_consumer(self, member: str, down_for: float) -> None:
+        """An application instance of the consumer group crashes and comes back after `down_for` seconds."""
+        if self.app is None:
+            raise ValueError("this session runs no consumer group (Workload.app_members)")
+        self.app.restart(member, down_for)
+
+    def consumer_groups(self, history: list[Event] | None = None):
+        """Each consumer group's deliveries, duplicates per member, and why (consumer_groups.check)."""
+        from rmqlab.experiment.check.consumer_groups import check_consumer_groups
+
+        return check_consumer_groups(self.events() if history is None else history)
 
     def apply(self, action: str, target: str | None = None, undo: int | None = None, **options: str) -> Applied:
         """One fault (or, with `undo`, the undoing of step `undo`), recorded and done through the nemesis."""
@@ -251,6 +269,6 @@ class LiveSession:
             self.finish(final_read=exc[0] is None)
 
     def _close_clients(self) -> None:
-        for name in ("_client", "_observer"):
+        for name in ("_client", "_observer", "_app_client"):
             if hasattr(self, name):
                 getattr(self, name).close()
