@@ -49,6 +49,8 @@ class Redelivery:
     consumed_to: int  # the group had consumed up to here (exclusive) before
     committed: tuple[str, int] | None  # the highest offset the group had committed before, and where
     previous: str | None  # the member that had the queue before
+    own: int | None = None  # the highest offset the group had committed to the very node it asked
+    found: bool = True  # False: the node had no offset for the group at all
     counts: Counter = field(default_factory=Counter)  # cause -> duplicate deliveries
 
     @property
@@ -56,22 +58,26 @@ class Redelivery:
         return sum(self.counts.values())
 
     def cause_of(self, offset: int) -> str:
+        if self.own is not None and offset < self.own:
+            return LOST_COMMIT
         if self.committed and offset < self.committed[1]:
-            return LOST_COMMIT if self.committed[0] == self.fetched_from else COMMITTED_ELSEWHERE
+            return COMMITTED_ELSEWHERE
         return NOT_COMMITTED
 
     def why(self) -> str:
         parts = []
         node, offset = self.committed or (None, None)
         if self.counts.get(COMMITTED_ELSEWHERE):
+            answered = f"answered {self.start}" if self.found else "had no offset for the group"
             parts.append(
                 f"{self.counts[COMMITTED_ELSEWHERE]} because the group had committed offset {offset} to {node}, "
-                f"but {self.fetched_from} answered {self.start}: offsets committed to one node reach another only "
+                f"but {self.fetched_from} {answered}: offsets committed to one node reach another only "
                 f"when a slave copies them (every {SLAVE_OFFSET_SYNC_MS // 1000} s), so what was committed to a "
                 "master that died, or since the last copy, is consumed again")
         if self.counts.get(LOST_COMMIT):
             parts.append(
-                f"{self.counts[LOST_COMMIT]} because {node} had taken the commit of offset {offset} but answered "
+                f"{self.counts[LOST_COMMIT]} because {self.fetched_from} had taken the commit of offset {self.own} "
+                "but answered "
                 f"{self.start} after it came back: a broker writes its consumer offsets to disk every "
                 f"flushConsumerOffsetInterval {FLUSH_CONSUMER_OFFSET_MS // 1000} s, so a kill -9 loses the last ones")
         if self.counts.get(NOT_COMMITTED):
@@ -86,7 +92,7 @@ class Redelivery:
         return {"t": self.t, "member": self.member, "group": self.group, "queue": self.queue, "start": self.start,
                 "fetched_from": self.fetched_from, "consumed_to": self.consumed_to,
                 "committed": list(self.committed) if self.committed else None, "previous": self.previous,
-                "counts": dict(self.counts), "why": self.why()}
+                "own": self.own, "found": self.found, "counts": dict(self.counts), "why": self.why()}
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
     consumed_to: dict[tuple[str, int], int] = {}  # (group, queue) -> highest offset consumed + 1
     owner: dict[tuple[str, int], str] = {}  # who consumed the queue last
     committed: dict[tuple[str, int], tuple[str, int]] = {}  # (group, queue) -> (node, highest offset committed)
+    on_node: dict[tuple[str, int, str], int] = {}  # (group, queue, node) -> highest offset committed there
     restarted: dict[tuple[str, int], Redelivery] = {}  # the latest start below what was consumed, per queue
     redeliveries = []
     for e in events:
@@ -139,9 +146,12 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
         if e.f == COMMIT_OFFSET and isinstance(offset, int):
             if offset > committed.get(mq, (None, -1))[1]:
                 committed[mq] = (e.node, offset)
+            on_node[(*mq, e.node)] = max(offset, on_node.get((*mq, e.node), -1))
         elif e.f == FETCH_OFFSET and isinstance(offset, int) and offset < consumed_to.get(mq, 0):
+            own = on_node.get((*mq, e.node))
             restarted[mq] = Redelivery(e.t, member, e.group, e.queue, offset, e.node, consumed_to[mq],
-                                       committed.get(mq), owner.get(mq))
+                                       committed.get(mq), owner.get(mq), own if own is not None and own > offset
+                                       else None, e.value.get("found", True))
             redeliveries.append(restarted[mq])
         elif e.f == CONSUME:
             _delivered(e, member, seen, members[member], consumed_to, restarted)
@@ -166,3 +176,24 @@ def _delivered(e: Event, member: str, seen: set, counts: Counter, consumed_to: d
                 cause.counts[cause.cause_of(item["offset"])] += 1
         seen.add(message)
         consumed_to[mq] = max(consumed_to.get(mq, 0), item["offset"] + 1)
+
+
+CAUSE_WORDS = {
+    COMMITTED_ELSEWHERE: "committed to another node than the one asked after",
+    LOST_COMMIT: "a commit the broker lost in its restart",
+    NOT_COMMITTED: "consumed but not committed before a rebalance",
+}
+
+
+def consumption_verdict(found: GroupConsumption) -> str:
+    """One sentence for the report: deliveries, duplicates per member, and what caused them."""
+    members = ", ".join(f"{m} {c['duplicates']:,} of {c['deliveries']:,}" for m, c in found.by_member.items())
+    text = (f"Consumer group {found.name}: {found.deliveries:,} deliveries of {found.distinct:,} messages, "
+            f"{found.duplicates:,} duplicates ({members})")
+    causes = found.causes()
+    if causes:
+        text += ": " + "; ".join(f"{n:,} {CAUSE_WORDS[c]}" for c, n in sorted(causes.items(), key=lambda i: -i[1]))
+    unexplained = found.duplicates - sum(causes.values())
+    if unexplained:
+        text += f"; {unexplained:,} with no cause the history shows"
+    return text + "."
