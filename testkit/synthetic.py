@@ -91,8 +91,11 @@ class HistoryBuilder:
         value = {"action": action, "target": target, "nodes": nodes, "machine": machine}
         return self.op(NEMESIS, FAULT, value, t0, t0 + 0.05 if t1 is None else t1, type, **fields)
 
-    def roles(self, t: float, masters: dict[str, str | None], slaves: dict[str, list[str]] | None = None) -> None:
-        view = {g: {"master": m, "slaves": (slaves or {}).get(g, [])} for g, m in masters.items()}
+    def roles(self, t: float, masters: dict[str, str | None], slaves: dict[str, list[str]] | None = None,
+              ids: dict[str, dict[str, int]] | None = None) -> None:
+        """`ids`: group -> node -> brokerId as listed (the observer records them since the tour)."""
+        view = {g: {"master": m, "slaves": (slaves or {}).get(g, []), **({"ids": ids[g]} if ids and g in ids else {})}
+                for g, m in masters.items()}
         self._events.append(self._event(t, OBSERVE, OBSERVER, ROLES, view, None, {}))
 
     def offsets(self, t: float, offsets: dict[str, int | None]) -> None:

@@ -35,6 +35,9 @@ def running_cluster(spec: ClusterSpec, timeout: float = 240):
 
 _SHARED: dict[str, object] = {}  # name -> cluster, least recently used first
 MAX_SHARED = 2  # an idle cluster costs CPU the running tests need; more than two cost more than a boot saves
+# Set when several people run integration modules on one engine: the shared clusters get names of their own
+# (then `experiment(..., reuse=True)`, which looks for the unprefixed name, starts a cluster of its own).
+SHARED_PREFIX = os.environ.get("RMQLAB_TEST_SHARED_PREFIX", "")
 
 
 @contextmanager
@@ -44,9 +47,13 @@ def shared_cluster(mode, version: str = DEFAULT_VERSION, timeout: float = 240):
     starts it; every later one gets it restored (every fault undone, every node running, ready again), unless
     something removed it meanwhile (a run without reuse of the same spec does). At most MAX_SHARED stay up;
     all are removed when the session ends (conftest.pytest_sessionfinish)."""
+    from dataclasses import replace
+
     from rmqlab.api.experiments import experiment_spec
 
     spec = experiment_spec(mode, version)
+    if SHARED_PREFIX:
+        spec = replace(spec, name=f"{SHARED_PREFIX}{spec.name}")
     if spec.name in _SHARED and spec.name in LAB.provider.clusters():
         _SHARED[spec.name] = _SHARED.pop(spec.name)
         yield LAB.restore(spec.name, timeout)

@@ -158,6 +158,12 @@ CASES = [
     ("experiment-dashboard-value", ["experiment", "run", "--dashboard=yes"], {}),
     ("pitfall", ["pitfall", "split-brain"], {}),
     ("image-version", ["image", "build", "--version", "3.0.0"], {}),
+    # the guided tour checks everything before it builds or breaks anything
+    ("tour-mode", ["tour", "--mode", "3m3s", "--yes"], {}),
+    ("tour-hold", ["tour", "--hold", "0", "--yes"], {}),
+    ("tour-out-file", ["tour", "--out", FILE, "--yes"], {}),
+    ("tour-name", ["tour", "--name", "../x", "--yes"], {}),
+    ("tour-version", ["tour", "--version", "3.0.0", "--yes"], {}),
 ]
 
 

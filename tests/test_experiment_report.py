@@ -30,7 +30,9 @@ NAMED_KEYS = {
     "groups.<group>.lost_acked_by.<node>": "<code_name>", "final_read": "<node>",
     "faults[].producers.groups_after": "<group>", "anomalies.divergent_positions[].keys": "<key>",
     "settings": "<setting>", "settings.<setting>.by_node": "<node>", "nodes": "<node>",
-    "causes[].settings": "<setting>",
+    "causes[].settings": "<setting>", "consumer_groups": "<consumer_group>",
+    "consumer_groups.<consumer_group>.by_member": "<member>", "consumer_groups.<consumer_group>.causes": "<cause>",
+    "consumer_groups.<consumer_group>.redeliveries[].counts": "<cause>",
     "groups.<group>.replication_lag_at_faults": "<fault>",
     "groups.<group>.replication_lag_at_faults.<fault>.bytes_behind": "<node>",
 }
@@ -65,7 +67,22 @@ def eventful_run(mode="2m2s-async"):
     keys_b = acked_b + ["k-000002", "k-000004"]
     for node in ("broker-b-master", "broker-b-slave"):
         b.read(node, list(zip(keys_b, range(len(keys_b)), strict=True)), 40.0, group=B)
+    _app_group(b)
     return meta, b
+
+
+def _app_group(b):
+    """An application's consumer group: a member that took broker-a's queue 0 from the slave re-reads."""
+    from rmqlab.experiment.check.consumer_groups import COMMIT_OFFSET, CONSUME, FETCH_OFFSET
+
+    fields = {"group": A, "queue": 0, "consumer_group": "app"}
+    b.op("app-m0", FETCH_OFFSET, None, 1.0, 1.01, done_value={"offset": 0}, node="broker-a-master", **fields)
+    b.op("app-m0", CONSUME, None, 2.0, 2.01, node="broker-a-master", **fields,
+         done_value=[{"key": f"p-broker-a-{o:06d}", "offset": o, "queue": 0} for o in range(4)])
+    b.op("app-m0", COMMIT_OFFSET, {"offset": 4}, 5.0, 5.01, node="broker-a-master", **fields)
+    b.op("app-m1", FETCH_OFFSET, None, 12.5, 12.51, done_value={"offset": 2}, node="broker-a-slave", **fields)
+    b.op("app-m1", CONSUME, None, 13.0, 13.01, node="broker-a-slave", **fields,
+         done_value=[{"key": f"p-broker-a-{o:06d}", "offset": o, "queue": 0} for o in range(2, 4)])
 
 
 def schema_paths(value, prefix=""):

@@ -336,7 +336,27 @@ class Lab:
         outcome = run_pitfall(self.provider, chosen, reference, saying(on_event))
         return PitfallRun(chosen, outcome, tuple(f for f in report.findings if f.rule == chosen.rule))
 
+    def pitfall_rules(self) -> list[tuple[Pitfall, tuple[Finding, ...]]]:
+        """Every pitfall with what `rmqlab lint` says about its very files (the rule that would catch it); no
+        engine needed."""
+        from rmqlab.lint.pitfalls import PITFALLS, lint_pitfall
+
+        return [(p, tuple(f for f in lint_pitfall(p).findings if f.rule == p.rule)) for p in PITFALLS.values()]
+
     # -- experiments --------------------------------------------------------------------------------
+
+    def session(self, name: str, out_dir: Path, label: str = "session", workload=None, on_event: Listener = quiet):
+        """A live experiment on a running cluster whose faults come one at a time from the caller (the tour):
+        `with lab.session(...) as s: s.apply("kill", "broker-a-master"); s.watch(...); s.check()`. Its history
+        and reports are saved as a run folder under `out_dir`; leaving the block undoes every fault."""
+        from rmqlab.experiment.run.runner import RunRequest
+        from rmqlab.experiment.run.scenario import Scenario, Workload
+        from rmqlab.experiment.run.session import LiveSession
+
+        cluster = self.cluster(name)
+        scenario = Scenario(label, "faults chosen live, one at a time", 0.0, (), workload or Workload())
+        request = RunRequest(cluster.mode, scenario, out_dir, cluster.version, keep=True)
+        return LiveSession(cluster, request, self.provider, self.injector(cluster), saying(on_event))
 
     def experiment(self, mode: str, scenario, version: str, out_dir: Path, image: str | None = None,
                    keep: bool = False, on_event: Listener = quiet, reuse: bool = False, dashboard: bool = False,

@@ -80,6 +80,7 @@ def _register() -> None:
         image_cmds,
         layout_cmds,
         pitfall_cmds,
+        tour_cmds,
     )
 
 

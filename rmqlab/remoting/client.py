@@ -213,6 +213,25 @@ class RemotingClient:
             min_offset=_int(got.get("minOffset")), max_offset=_int(got.get("maxOffset")),
             suggest_broker_id=_int(got.get("suggestWhichBrokerId")), messages=messages)
 
+    def query_consumer_offset(self, broker: str, group: str, topic: str, queue_id: int,
+                              timeout: float | None = None) -> int | None:
+        """The offset `group` last committed for one queue on this broker; None when it has none (4.x answers
+        QUERY_NOT_FOUND; 5.x answers 0 for a queue whose first message is still in memory)."""
+        code = RequestCode.QUERY_CONSUMER_OFFSET
+        response = self.request(broker, code, {"consumerGroup": group, "topic": topic, "queueId": str(queue_id)},
+                                timeout=timeout)
+        if response.code == ResponseCode.QUERY_NOT_FOUND:
+            return None
+        if response.code != ResponseCode.SUCCESS:
+            raise _response_error(broker, code, response)
+        return int(response.ext["offset"])
+
+    def update_consumer_offset(self, broker: str, group: str, topic: str, queue_id: int, offset: int,
+                               timeout: float | None = None) -> None:
+        """Commit `group`'s progress in one queue: the next offset it will consume."""
+        self._ok(broker, RequestCode.UPDATE_CONSUMER_OFFSET, {
+            "consumerGroup": group, "topic": topic, "queueId": str(queue_id), "commitOffset": str(offset)}, timeout)
+
     # -- broker: role and replication -------------------------------------------------------
 
     def broker_runtime_info(self, broker: str, timeout: float | None = None) -> dict[str, str]:

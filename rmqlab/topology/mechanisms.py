@@ -152,6 +152,24 @@ def replica_back(mode: Mode, node: str, group: str, broker_id: int) -> str:
     return f"{node} is registered again, as a {word} of {group} (brokerId {broker_id})."
 
 
+def node_back(mode: Mode, node: str, group: str, broker_id: int | None, config: Config = None) -> str:
+    """Why a node that was started again has the role it has (the guided tour's comeback question)."""
+    period = settings_of(config)["registerNameServerPeriod"].text()
+    registers = f"a broker registers with every name server as it boots, then every {period}"
+    if mode.is_2m2s:
+        role = "master" if broker_id == 0 else "slave"
+        return (f"Fixed roles: {node}'s file says brokerId {broker_id}, so it is {role} again as soon as it "
+                f"registers ({registers}); nothing was elected, nothing switched back.")
+    if mode is Mode.DLEDGER:
+        return (f"Raft keeps the leader it elected: a node that comes back starts as a follower and catches up from "
+                f"the leader's log; DLedger hands leadership back only to a preferredLeaderId, which {group} does "
+                f"not set ({registers}).")
+    catchup = settings_of(config)["haMaxTimeSlaveNotCatchup"].text()
+    return (f"The controller keeps the master it elected: {node} registers as a slave, copies what it missed and "
+            f"rejoins the in-sync set once caught up ({catchup}); the controller switches back only if the new "
+            f"master goes ({registers}).")
+
+
 def machine_isolated(machine: str, nodes: tuple[str, ...]) -> str:
     return (f"{machine} is cut off: {', '.join(nodes)} still run, but nobody reaches them and they reach "
             "nobody; to the rest of the cluster they fall silent, as if paused.")

@@ -6,6 +6,7 @@ import math
 from collections import Counter
 
 from rmqlab.experiment.check.causes import causes
+from rmqlab.experiment.check.consumer_groups import check_consumer_groups, consumption_verdict
 from rmqlab.experiment.check.fault_periods import Fault, faults
 from rmqlab.experiment.check.history import (
     CONSUMER_PREFIX,
@@ -59,7 +60,9 @@ def check(history: list[Event], meta: RunMeta, *, ignore_below: float = 0.0) -> 
         nodes=node_states(fault_list, tuple(n for g in meta.groups for n in g.nodes), run_end),
     )
     result.causes = causes(result)
-    result.verdicts = verdicts(result)
+    consumed = check_consumer_groups(history)
+    result.consumer_groups = {name: found.to_dict() for name, found in consumed.items()}
+    result.verdicts = verdicts(result) + [consumption_verdict(found) for found in consumed.values()]
     return result
 
 

@@ -94,8 +94,9 @@ class HistoryWriter:
     operating system, so a crash of rmqlab leaves every line written so far (a power cut may not).
     """
 
-    def __init__(self, path: str | Path, clock=time.monotonic, wall_clock=time.time):
+    def __init__(self, path: str | Path, clock=time.monotonic, wall_clock=time.time, listener=None):
         self.path = Path(path)
+        self._listener = listener  # called with each event as it is written (under the lock: keep it quick)
         self._clock = clock
         self._wall_clock = wall_clock
         self._start = clock()
@@ -162,6 +163,8 @@ class HistoryWriter:
         )
         self._file.write(json.dumps(event.to_dict(), separators=(",", ":"), default=str) + "\n")
         self._file.flush()
+        if self._listener is not None:
+            self._listener(event)
         return event
 
 

@@ -144,6 +144,7 @@ class CheckResult:
     nodes: dict[str, list[NodeSpan]] = field(default_factory=dict)  # node -> its states over the run
     causes: list[Cause] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
+    consumer_groups: dict[str, dict] = field(default_factory=dict)  # consumer_groups.GroupConsumption.to_dict()
 
     def to_dict(self) -> dict:
         return {
@@ -169,6 +170,7 @@ class CheckResult:
             "nodes": {node: [span.to_dict() for span in spans] for node, spans in self.nodes.items()},
             "causes": [cause.to_dict() for cause in self.causes],
             "verdicts": self.verdicts,
+            "consumer_groups": self.consumer_groups,
             "warnings": self.warnings,
         }
 

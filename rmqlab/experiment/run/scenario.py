@@ -40,6 +40,7 @@ class Workload:
     send_timeout: float = 5.0
     retries: int = 2  # resends on another group after a failure (client retryTimesWhenSendFailed)
     latency_fault: bool = False  # avoid a broker for a while after it was slow or failed (sendLatencyFaultEnable)
+    app_members: int = 0  # members of an application's consumer group (appconsumer.AppGroup); 0: none
 
 
 @dataclass(frozen=True)

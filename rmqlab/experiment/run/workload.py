@@ -128,9 +128,10 @@ class RoleObserver(threading.Thread):
             view, error = None, "no name server answered"
         else:
             roles = answer.roles
-            view = {g: {"master": r.master, "slaves": list(r.slaves)} for g, r in sorted(roles.items())}
+            view = {g: {"master": r.master, "slaves": list(r.slaves), "ids": dict(r.broker_ids)}
+                    for g, r in sorted(roles.items())}
             for group in self.ctx.cluster.groups:
-                view.setdefault(group, {"master": None, "slaves": []})
+                view.setdefault(group, {"master": None, "slaves": [], "ids": {}})
             error = None
             self.ctx.roles.set(roles)
         if view != self.last:
