@@ -111,7 +111,8 @@ def test_delay_is_measured_with_netem_or_the_user_space_delayer_and_heal_ends_it
     print(f"200ms delay ({mechanism}): median send {before:.1f} ms -> {during:.1f} ms")
     assert during >= before + 180, (before, during)  # the reply leaves machine-a, and so does the HA stream
     LAB.heal(cluster.name)
-    assert "rmq-delay" not in _holder(cluster, "machine-a", ["sh", "-c", "pgrep -af '[r]mq-delay' || true"])
+    running = _holder(cluster, "machine-a", ["sh", "-c", f"pgrep -af '{netns.DELAYER_PATTERN}' || true"])
+    assert "rmq-delay" not in running
     after = _median([s.millis for s in _send(cluster, 6)])
     assert after < before + 100, (before, after)
 

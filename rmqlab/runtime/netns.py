@@ -26,7 +26,8 @@ EXEC_TIMEOUT = 20.0
 # Where netem is missing: the user-space delayer (image bin/rmq-delay) and the netfilter queue it serves.
 DELAY_QUEUE = 0x4D51
 DELAYER = "$ROCKETMQ_HOME/bin/rmq-delay"
-DELAYER_PATTERN = "[r]mq-delay"  # pgrep/pkill -f: the bracket keeps the shell running them from matching
+# pgrep/pkill -f: anchored on the interpreter, so no shell whose script merely names the delayer matches
+DELAYER_PATTERN = "^[^ ]*python3 [^ ]*/rmq-delay( |$)"
 DELAYER_LOG = "/tmp/rmq-delay.log"
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s)$")
