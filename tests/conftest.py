@@ -34,3 +34,15 @@ def fake(tmp_path, monkeypatch):
     options.use_lab(Lab(provider))
     yield provider
     options.use_lab(None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The clusters integration modules shared (tests/realcluster.py) go when the session ends, checked."""
+    import sys
+
+    realcluster = sys.modules.get("realcluster")
+    if realcluster is not None:
+        left = realcluster.remove_shared_clusters()
+        if left:
+            session.exitstatus = 1
+            print(f"\nshared clusters left containers, networks or volumes behind: {', '.join(left)}")

@@ -33,6 +33,38 @@ def running_cluster(spec: ClusterSpec, timeout: float = 240):
         assert_nothing_left(spec.name)
 
 
+_SHARED: dict[str, object] = {}
+
+
+@contextmanager
+def shared_cluster(mode, version: str = DEFAULT_VERSION, timeout: float = 240):
+    """The session's one cluster of a layout, shared by every module that needs no special spec. It has the
+    name and spec experiments run on, so `experiment(..., reuse=True)` runs on it too. The first module to ask
+    starts it; every later one gets it restored (every fault undone, every node running, ready again). It is
+    removed when the session ends (conftest.pytest_sessionfinish)."""
+    from rmqlab.api.experiments import experiment_spec
+
+    spec = experiment_spec(mode, version)
+    if spec.name in _SHARED:
+        yield LAB.restore(spec.name, timeout)
+        return
+    down_quietly(spec.name)
+    _SHARED[spec.name] = LAB.up(spec, image_for_tests(version), timeout).cluster
+    yield _SHARED[spec.name]
+
+
+def remove_shared_clusters() -> list[str]:
+    """Remove every shared cluster; the names of those that left something behind."""
+    left = []
+    for name in list(_SHARED):
+        down_quietly(name)
+        _SHARED.pop(name)
+        provider = LAB.provider
+        if provider.containers(name) or provider.networks(name) or provider.volumes(name):
+            left.append(name)
+    return left
+
+
 def down_quietly(name: str) -> None:
     try:
         LAB.down(name, volumes=True)

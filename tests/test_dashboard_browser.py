@@ -9,9 +9,9 @@ import tempfile
 import time
 
 import pytest
-from realcluster import LAB, running_cluster
+from realcluster import LAB, shared_cluster
 
-from rmqlab.api import ClusterSpec, Mode
+from rmqlab.api import Mode
 
 pytestmark = pytest.mark.integration
 
@@ -102,13 +102,13 @@ def _screenshot(driver, tmp_path, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def sync_cluster():
-    with running_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name="it-dash-2m2s")) as cluster:
+    with shared_cluster(Mode.SYNC_2M2S) as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="module")
 def dledger_cluster():
-    with running_cluster(ClusterSpec(mode=Mode.DLEDGER, name="it-dash-dledger")) as cluster:
+    with shared_cluster(Mode.DLEDGER) as cluster:
         yield cluster
 
 

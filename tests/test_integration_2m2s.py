@@ -11,20 +11,21 @@ from realcluster import (
     consume_keys,
     produce_keys,
     run_mqadmin,
-    running_cluster,
+    shared_cluster,
     states,
     wait_for,
 )
 
-from rmqlab.topology.model import ClusterSpec, Mode
+from rmqlab.api.experiments import experiment_spec
+from rmqlab.topology.model import Mode
 
 pytestmark = pytest.mark.integration
-NAME = "it-2m2s"
+NAME = experiment_spec(Mode.SYNC_2M2S, "5.5.0").name  # the session's shared 2m2s-sync cluster
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with running_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name=NAME)) as cluster:
+    with shared_cluster(Mode.SYNC_2M2S) as cluster:
         yield cluster
 
 

@@ -3,17 +3,16 @@ and the old one rejoins as a slave."""
 
 import pytest
 from clirunner import run
-from realcluster import cluster_list, consume_keys, produce_keys, run_mqadmin, running_cluster, wait_for
+from realcluster import cluster_list, consume_keys, produce_keys, run_mqadmin, shared_cluster, wait_for
 
-from rmqlab.topology.model import ClusterSpec, Mode
+from rmqlab.topology.model import Mode
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", params=[Mode.DLEDGER, Mode.CONTROLLER], ids=lambda m: m.value)
 def cluster(request):
-    spec = ClusterSpec(mode=request.param, name=f"it-{request.param.value}")
-    with running_cluster(spec) as cluster:
+    with shared_cluster(request.param) as cluster:
         yield cluster
 
 

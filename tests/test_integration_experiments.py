@@ -4,7 +4,7 @@
 import json
 
 import pytest
-from realcluster import LAB, image_for_tests
+from realcluster import LAB, image_for_tests, shared_cluster
 
 from rmqlab.experiment.run.scenario import scenario_from_dict
 from rmqlab.topology.model import Mode
@@ -24,8 +24,9 @@ ELECTION_BOUND_SECONDS = 20
 
 
 def _run(mode: Mode, tmp_path):
-    run_dir = LAB.experiment(mode.value, SCENARIO, DEFAULT_VERSION, tmp_path, image_for_tests(),
-                             on_event=print).run_dir
+    with shared_cluster(mode):  # the session's cluster of this layout, restored: the run reuses it
+        run_dir = LAB.experiment(mode.value, SCENARIO, DEFAULT_VERSION, tmp_path, image_for_tests(),
+                                 on_event=print, reuse=True).run_dir
     report = json.loads((run_dir / "report.json").read_text())
     assert (run_dir / "report.html").read_text().count("<svg") == 1
     assert (run_dir / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -93,9 +93,11 @@ def run(lab, spec: ClusterSpec, scenario: Scenario, out_dir: Path, image: str | 
 
 def _restored(lab, spec: ClusterSpec, on_event: Listener):
     """The running cluster of exactly this spec, with every fault undone and every node up; None if none runs."""
+    from rmqlab.runtime.placement import place
     from rmqlab.topology.specio import spec_to_json
 
-    if lab.provider.clusters().get(spec.name) != spec_to_json(spec):
+    running = lab.provider.clusters().get(spec.name)
+    if running is None or running != spec_to_json(place(lab.provider, spec)):
         return None
     on_event(Said(f"Reusing cluster '{spec.name}': undoing every fault and starting what is down…"))
     return lab.restore(spec.name, on_event=on_event)

@@ -125,18 +125,17 @@ class Lab:
         """Render, lint, start and wait until every broker is registered with its expected role.
         Nothing is started when the spec, the lint or the engine says no."""
         from rmqlab.image.choose import choose_image
-        from rmqlab.lint.cluster import lint_cluster
         from rmqlab.render.files import render_configs
+        from rmqlab.runtime.placement import place
         from rmqlab.runtime.ready import wait_until_ready
 
         began = time.monotonic()
+        _lint_before_start(build_cluster(spec))
+        self.provider.ping()
+        spec = place(self.provider, spec)
         cluster = build_cluster(spec)
         configs = render_configs(cluster)  # rendered once: linted now, written below
-        report = lint_cluster(cluster, configs)
-        if report.errors:
-            details = "; ".join(f.message for f in report.errors)
-            raise BadInput(f"The rendered layout does not pass lint, so nothing was started: {details}")
-        self.provider.ping()
+        _lint_before_start(cluster, configs)
         already = existing_spec(self.provider, spec)
         chosen = choose_image(self.provider, spec.version, image, saying(on_event))
         on_event(Said(f"Image: {chosen.reference} ({chosen.why})"))
@@ -382,3 +381,13 @@ class PitfallRun:
 def _first_waiting(waiting: dict[str, str]) -> Waiting:
     node, why = next(iter(waiting.items()))
     return Waiting(node, why, len(waiting) - 1)
+
+
+def _lint_before_start(cluster: Cluster, configs: dict[str, str] | None = None) -> None:
+    from rmqlab.lint.cluster import lint_cluster
+    from rmqlab.render.files import render_configs
+
+    report = lint_cluster(cluster, configs if configs is not None else render_configs(cluster))
+    if report.errors:
+        details = "; ".join(f.message for f in report.errors)
+        raise BadInput(f"The rendered layout does not pass lint, so nothing was started: {details}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -210,6 +211,16 @@ class DockerProvider:
         with _call(f"docker network ls (cluster {cluster})"):
             return [n.name for n in _sdk().networks.list(filters=_labels_filter(cluster))]
 
+    def subnets_in_use(self) -> dict[str, str]:
+        with _call("docker network ls"):
+            found = _sdk().networks.list(greedy=False)
+        return {config["Subnet"]: network.name for network in found
+                for config in ((network.attrs.get("IPAM") or {}).get("Config") or [])
+                if "." in config.get("Subnet", "")}
+
+    def ports_in_use(self, ports: Sequence[int]) -> set[int]:
+        return {port for port in ports if not _bindable(port)}
+
     def volumes(self, cluster: str) -> list[VolumeState]:
         with _call(f"docker volume ls (cluster {cluster})"):
             found = _sdk().volumes.list(filters=_labels_filter(cluster))
@@ -400,3 +411,13 @@ def start_dockerd(log_path: str, wait_seconds: float) -> float:
                               f"{log_path}:\n{tail}", hint="Fix what the log says, then run rmqlab doctor --fix again.")
         time.sleep(0.5)
     return time.monotonic() - started
+
+
+def _bindable(port: int) -> bool:
+    """Whether 127.0.0.1:port is free; the engine's proxy holds a published port, so this sees those too."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

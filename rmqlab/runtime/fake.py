@@ -37,6 +37,7 @@ class FakeProvider:
         self.rocketmq = FakeRocketMQ(self, boot_seconds, election_seconds, clock)
         self.images = set(images)
         self.calls: list[tuple[str, ...]] = []
+        self.held_ports: set[int] = set()  # 127.0.0.1 ports that something other than rmqlab holds
         self._lock = threading.RLock()
 
     # -- finding -------------------------------------------------------------------------------------
@@ -57,6 +58,17 @@ class FakeProvider:
         with self._lock:
             found = self.clusters_by_name.get(cluster)
             return sorted(found.networks) if found else []
+
+    def subnets_in_use(self) -> dict[str, str]:
+        with self._lock:
+            return {c.model.subnet: naming.network_name(name) for name, c in self.clusters_by_name.items()
+                    if c.model is not None and c.model.subnet and c.networks}
+
+    def ports_in_use(self, ports: Sequence[int]) -> set[int]:
+        with self._lock:
+            held = {p.host_port for c in self.clusters_by_name.values() if c.model is not None and c.containers
+                    for p in c.model.published}
+        return held & set(ports) | (self.held_ports & set(ports))
 
     def volumes(self, cluster: str) -> list[VolumeState]:
         with self._lock:

@@ -81,14 +81,29 @@ def parse_mode(text: str) -> Mode:
         raise BadInput(f"Unknown mode '{text}'.", hint=f"Choose one of: {choices}.") from None
 
 
+SUBNET_SLOTS = 250
+PORT_BASE_SLOTS = 90
+
+
 def default_subnet(name: str) -> str:
-    """A /24 per cluster name, so clusters with different names can run side by side."""
-    return f"10.213.{zlib.crc32(name.encode()) % 250 + 1}.0/24"
+    """A /24 per cluster name, so clusters with different names can usually run side by side."""
+    return subnet_candidates(name)[0]
 
 
 def default_port_base(name: str) -> int:
     """First 127.0.0.1 port a cluster publishes on; each cluster uses fewer than 100."""
-    return 20000 + (zlib.crc32(name.encode()) % 90) * 100
+    return port_base_candidates(name)[0]
+
+
+def subnet_candidates(name: str) -> list[str]:
+    """Every /24 rmqlab may give the cluster, its name's own first: `up` takes the first one free."""
+    start = zlib.crc32(name.encode()) % SUBNET_SLOTS
+    return [f"10.213.{(start + k) % SUBNET_SLOTS + 1}.0/24" for k in range(SUBNET_SLOTS)]
+
+
+def port_base_candidates(name: str) -> list[int]:
+    start = zlib.crc32(name.encode()) % PORT_BASE_SLOTS
+    return [20000 + ((start + k) % PORT_BASE_SLOTS) * 100 for k in range(PORT_BASE_SLOTS)]
 
 
 def build_cluster(spec: ClusterSpec) -> Cluster:
