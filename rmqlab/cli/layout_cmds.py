@@ -9,7 +9,17 @@ import typer
 from rich.markup import escape
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_NAME, DEFAULT_VERSION_TEXT, Groups, Json, ModeOpt, Version, lab
+from rmqlab.cli.options import (
+    DEFAULT_MODE,
+    DEFAULT_NAME,
+    DEFAULT_VERSION_TEXT,
+    Groups,
+    Json,
+    ModeOpt,
+    ProxyOpt,
+    Version,
+    lab,
+)
 from rmqlab.cli.output import err, out, print_json, say
 
 
@@ -37,9 +47,10 @@ def render(
         Optional[str], typer.Option("--hosts", help="IP1,IP2[,IP3]: configs for real machines, no compose file.")
     ] = None,
     image: Annotated[Optional[str], typer.Option("--image", help="Image for every container.")] = None,
+    proxy: ProxyOpt = None,
 ) -> None:
-    """Write docker-compose.yaml and configs/<machine>/<node>.properties for a layout."""
-    from rmqlab.api import BadInput, ClusterSpec, parse_mode
+    """Write docker-compose.yaml and configs/<machine>/<node>.properties (and <proxy>.json) for a layout."""
+    from rmqlab.api import BadInput, ClusterSpec, parse_mode, parse_proxy
 
     host_list = ()
     if hosts is not None:
@@ -47,7 +58,8 @@ def render(
         if not any(host_list) or not all(host_list):
             raise BadInput(f"--hosts {hosts!r} names an empty host.",
                            hint="Give comma-separated addresses, e.g. --hosts 10.0.0.1,10.0.0.2.")
-    spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list)
+    spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list,
+                       proxy=parse_proxy(proxy))
     rendered = lab().render(spec, out_dir, image)
     for path in rendered.written:
         out().print(str(path), markup=False)
@@ -69,13 +81,18 @@ def _show_lint_summary(report) -> None:
 
 
 def _show_host_commands(cluster, out_dir: Path) -> None:
-    from rmqlab.api import BrokerNode, config_path
+    from rmqlab.api import BrokerNode, config_path, proxy_config_path
 
     say("On each host, start the name server first, then the brokers:")
     for node in cluster.nodes:
         launcher = "mqbroker" if isinstance(node, BrokerNode) else "mqnamesrv"
         ip = cluster.machine(node.machine).ip
-        say(f"  {ip}: {launcher} -c {out_dir / config_path(cluster, node)}")
+        local = next((p for p in cluster.proxies if p.broker == node.name), None)
+        extra = f" --enable-proxy -pc {out_dir / proxy_config_path(cluster, local)}" if local else ""
+        say(f"  {ip}: {launcher} -c {out_dir / config_path(cluster, node)}{extra}")
+    for proxy in cluster.proxies:
+        if proxy.broker is None:
+            say(f"  {cluster.machine(proxy.machine).ip}: mqproxy -pc {out_dir / proxy_config_path(cluster, proxy)}")
 
 
 @app.command()

@@ -25,7 +25,7 @@ from rmqlab.lint.rules_keys import (
     unparsable_values,
 )
 from rmqlab.lint.rules_memory import heap_too_big
-from rmqlab.lint.rules_ports import bad_ports, port_clash
+from rmqlab.lint.rules_ports import bad_ports, port_clash, proxy_unreadable
 from rmqlab.lint.rules_store import overlapping_store_paths, shared_store_root
 from rmqlab.lint.views import broker_view, namesrv_view
 
@@ -34,6 +34,7 @@ RULES = (
     shared_store_root,
     overlapping_store_paths,
     port_clash,
+    proxy_unreadable,
     bad_ports,
     master_slave_groups,
     dledger_groups,
@@ -109,6 +110,7 @@ def _merged(hosts: list[Host]) -> list[Host]:
             files=seen.files + host.files,
             memory_mb=seen.memory_mb if seen.memory_mb is not None else host.memory_mb,
             addresses=seen.addresses | host.addresses,
+            proxies=seen.proxies + host.proxies,
         )
     return list(by_name.values())
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, fields
 
 from rmqlab.errors import RmqlabError
-from rmqlab.topology.model import ClusterSpec, Heap, Mode
+from rmqlab.topology.model import ClusterSpec, Heap, Mode, ProxyMode
 
 SPEC_LABEL = "rmqlab.spec"
 
@@ -15,6 +15,10 @@ def spec_to_json(spec: ClusterSpec) -> str:
     data = asdict(spec)
     data["mode"] = spec.mode.value
     data["hosts"] = list(spec.hosts)
+    if spec.proxy:
+        data["proxy"] = spec.proxy.value
+    else:
+        del data["proxy"]  # a cluster without a proxy describes itself as before
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
@@ -25,6 +29,7 @@ def spec_from_json(text: str) -> ClusterSpec:
         data = {k: v for k, v in data.items() if k in known}
         data["mode"] = Mode(data["mode"])
         data["hosts"] = tuple(data.get("hosts", ()))
+        data["proxy"] = ProxyMode(data["proxy"]) if data.get("proxy") else None
         for key in ("broker_heap", "namesrv_heap"):
             if key in data:
                 data[key] = Heap(**data[key])
