@@ -50,7 +50,21 @@ def test_layout_per_line():
         "conf/logback_namesrv.xml", "conf/logback_broker.xml", "conf/logback_tools.xml"}
     assert {p for p in five if p.startswith("conf/")} == {
         "conf/rmq.namesrv.logback.xml", "conf/rmq.broker.logback.xml", "conf/rmq.controller.logback.xml",
-        "conf/rmq.tools.logback.xml"}
+        "conf/rmq.tools.logback.xml", "conf/rmq.proxy.logback.xml", "conf/rmq-proxy.json"}
+    assert "bin/mqproxy" in five and "bin/mqproxy" not in four
+    assert "rmq-cds-train-proxy.sh" in context.dockerfile("5.5.0", BASE)
+    assert "rmq-cds-train-proxy.sh" not in context.dockerfile("4.9.7", BASE)
+
+
+def test_proxy_jars_are_hashed_apart_from_lib():
+    files = context.render_context("5.5.0", BASE)
+    proxy = [Jar("grpc-services-1.53.0.jar", 10, "dd" * 32)]
+    without = context.content_hash(files, JARS, "sha256:1")
+    with_proxy = context.content_hash(files, JARS + context.proxy_jars(proxy), "sha256:1")
+    assert with_proxy != without
+    assert with_proxy == context.content_hash(files, JARS + context.proxy_jars(list(proxy)), "sha256:1")
+    # the same jar in lib/ and in lib/proxy/ are two different inputs
+    assert context.content_hash(files, JARS + proxy, "sha256:1") != with_proxy
 
 
 def test_unmap_opens_only_for_4x_and_logging_switch_only_for_5x():

@@ -295,7 +295,8 @@ class Lab:
         for line in injector.apply("heal").lines():
             on_event(Said(line))
         states = self.provider.containers(name)
-        down = [n for n in [*(m.name for m in cluster.machines), *(n.name for n in cluster.nodes)]
+        down = [n for n in [*(m.name for m in cluster.machines), *(n.name for n in cluster.nodes),
+                            *(p.name for p in cluster.own_proxies_on_any())]
                 if n not in states or states[n].status != "running"]
         for node in down:
             for line in injector.apply("start", node).lines():

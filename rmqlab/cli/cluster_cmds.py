@@ -16,6 +16,7 @@ from rmqlab.cli.options import (
     LongName,
     ModeOpt,
     Name,
+    ProxyOpt,
     Sets,
     Version,
     lab,
@@ -29,6 +30,7 @@ def up(
     version: Version = DEFAULT_VERSION_TEXT,
     groups: Groups = None,
     name: Name = DEFAULT_NAME,
+    proxy: ProxyOpt = None,
     image: Annotated[Optional[str], typer.Option("--image", help="Image to run (default: official or built).")] = None,
     port_base: Annotated[Optional[int], typer.Option(
         "--port-base", help="First 127.0.0.1 port to publish (default: derived from the name).")] = None,
@@ -40,10 +42,10 @@ def up(
     knobs: Sets = None,
 ) -> None:
     """Start a layout and wait until every broker is registered with its expected role."""
-    from rmqlab.api import ClusterSpec, parse_knobs, parse_mode
+    from rmqlab.api import ClusterSpec, parse_knobs, parse_mode, parse_proxy
 
     spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, port_base=port_base,
-                       subnet=subnet, knobs=parse_knobs(knobs or []))
+                       subnet=subnet, knobs=parse_knobs(knobs or []), proxy=parse_proxy(proxy))
     with ProgressLine():
         started = lab().up(spec, image, timeout, on_event=show_event)
     err().print(f"[bold green]Ready[/] in {started.seconds:.1f} s: {spec.mode.value} cluster '{name}' "
@@ -97,7 +99,7 @@ def status(
     interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes.")] = 0.5,
 ) -> None:
     """Machines, nodes, container states and live roles from the name servers."""
-    from rmqlab.cli.status_view import status_table, watch_status
+    from rmqlab.cli.status_view import proxies_table, status_table, watch_status
 
     if watch:
         if not 0.05 <= interval <= 3600:
@@ -111,6 +113,8 @@ def status(
         print_json(snapshot.to_dict())
     else:
         out().print(status_table(snapshot))
+        if snapshot.proxies:
+            out().print(proxies_table(snapshot))
 
 
 @app.command()

@@ -16,6 +16,7 @@ from rmqlab.cli.options import (
     Groups,
     Json,
     ModeOpt,
+    ProxyOpt,
     Sets,
     Version,
     lab,
@@ -48,9 +49,10 @@ def render(
     ] = None,
     image: Annotated[Optional[str], typer.Option("--image", help="Image for every container.")] = None,
     knobs: Sets = None,
+    proxy: ProxyOpt = None,
 ) -> None:
-    """Write docker-compose.yaml and configs/<machine>/<node>.properties for a layout."""
-    from rmqlab.api import BadInput, ClusterSpec, parse_knobs, parse_mode
+    """Write docker-compose.yaml and configs/<machine>/<node>.properties (and <proxy>.json) for a layout."""
+    from rmqlab.api import BadInput, ClusterSpec, parse_knobs, parse_mode, parse_proxy
 
     host_list = ()
     if hosts is not None:
@@ -59,7 +61,7 @@ def render(
             raise BadInput(f"--hosts {hosts!r} names an empty host.",
                            hint="Give comma-separated addresses, e.g. --hosts 10.0.0.1,10.0.0.2.")
     spec = ClusterSpec(mode=parse_mode(mode), name=name, version=version, groups=groups, hosts=host_list,
-                       knobs=parse_knobs(knobs or []))
+                       knobs=parse_knobs(knobs or []), proxy=parse_proxy(proxy))
     rendered = lab().render(spec, out_dir, image)
     for path in rendered.written:
         out().print(str(path), markup=False)
@@ -81,13 +83,18 @@ def _show_lint_summary(report) -> None:
 
 
 def _show_host_commands(cluster, out_dir: Path) -> None:
-    from rmqlab.api import BrokerNode, config_path
+    from rmqlab.api import BrokerNode, config_path, proxy_config_path
 
     say("On each host, start the name server first, then the brokers:")
     for node in cluster.nodes:
         launcher = "mqbroker" if isinstance(node, BrokerNode) else "mqnamesrv"
         ip = cluster.machine(node.machine).ip
-        say(f"  {ip}: {launcher} -c {out_dir / config_path(cluster, node)}")
+        local = next((p for p in cluster.proxies if p.broker == node.name), None)
+        extra = f" --enable-proxy -pc {out_dir / proxy_config_path(cluster, local)}" if local else ""
+        say(f"  {ip}: {launcher} -c {out_dir / config_path(cluster, node)}{extra}")
+    for proxy in cluster.proxies:
+        if proxy.broker is None:
+            say(f"  {cluster.machine(proxy.machine).ip}: mqproxy -pc {out_dir / proxy_config_path(cluster, proxy)}")
 
 
 @app.command()

@@ -30,6 +30,9 @@ ModeOpt = Annotated[
     str, typer.Option("--mode", "-m", help="Layout: 2m2s-sync, 2m2s-async, dledger or controller.")
 ]
 Version = Annotated[str, typer.Option("--version", "-v", help="RocketMQ version.")]
+ProxyOpt = Annotated[Optional[str], typer.Option(
+    "--proxy", help="5.x only: a RocketMQ proxy in each broker's JVM (local) or a proxy container per machine "
+    "(cluster).")]
 Groups = Annotated[Optional[int], typer.Option("--groups", "-g", help="Broker groups (default per mode).")]
 Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", help="KEY=VALUE or SCOPE:KEY=VALUE, repeatable: a RocketMQ key checked against the version's keys (SCOPE "

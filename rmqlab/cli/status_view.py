@@ -37,6 +37,19 @@ def status_table(status) -> Table:
     return table
 
 
+def proxies_table(status) -> Table:
+    """Where an application connects: a remoting client takes `remoting` as its namesrvAddr, a gRPC SDK takes
+    `grpc` as its endpoints."""
+    table = Table(title="proxies", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("proxy", "machine", "state", "runs in", "remoting (namesrvAddr)", "gRPC (endpoints)"):
+        table.add_column(column, no_wrap=True)
+    for proxy in status.proxies:
+        colour = STATE_COLOURS.get(proxy.state, "red")
+        table.add_row(proxy.name, proxy.machine.removeprefix("machine-"), f"[{colour}]{escape(proxy.state)}[/]",
+                      proxy.runs_in, proxy.remoting or "-", proxy.grpc or "-")
+    return table
+
+
 def groups_table(status, changed: dict[str, float]) -> Table:
     table = Table(title="groups", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("group", "master", "commit log", "slaves (lag bytes)", "master changed"):
@@ -69,8 +82,10 @@ def watch_status(frames, as_json: bool) -> None:
             live.start()
         for frame in frames:
             if live:
-                live.update(Group(groups_table(frame.status, frame.master_changed), status_table(frame.status)),
-                            refresh=True)
+                tables = [groups_table(frame.status, frame.master_changed), status_table(frame.status)]
+                if frame.status.proxies:
+                    tables.append(proxies_table(frame.status))
+                live.update(Group(*tables), refresh=True)
             else:
                 print_json(frame.status.to_dict())
     except KeyboardInterrupt:

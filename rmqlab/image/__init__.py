@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.topology.versions import DEFAULT_VERSION, parse_version
+from rmqlab.topology.versions import DEFAULT_VERSION, is_5x, parse_version
 
 REPOSITORY = "rmqlab/rocketmq"
 LABEL_IMAGE = "rmqlab.image"
@@ -69,13 +69,15 @@ def build_image(
 
 def _build_locked(version: str, base: str, say: Callable[[str], None], force: bool, started: float) -> BuiltImage:
     from rmqlab.image import base as bases
-    from rmqlab.image import context, jars
+    from rmqlab.image import context, jars, proxyjars
     from rmqlab.runtime.docker import docker, image_id
 
     lib = jars.lib_dir(version, say)
+    proxy_lib = proxyjars.proxy_lib_dir(version, say) if is_5x(version) else None
     base_ref, base_id = bases.resolve_base(base, say)
     files = context.render_context(version, base_ref)
-    digest = context.content_hash(files, jars.read_manifest(lib), base_id)
+    listed = jars.read_manifest(lib) + (context.proxy_jars(jars.read_manifest(proxy_lib)) if proxy_lib else [])
+    digest = context.content_hash(files, listed, base_id)
     tag = f"{REPOSITORY}:{version}-{digest[:12]}"
     version_tag = f"{REPOSITORY}:{version}"
     if not force and image_id(tag):
@@ -83,7 +85,7 @@ def _build_locked(version: str, base: str, say: Callable[[str], None], force: bo
             docker("tag", tag, version_tag)
         return BuiltImage(tag, version, digest, base_ref, True, time.monotonic() - started)
     target = jars.cache_root() / "contexts" / f"{version}-{digest[:12]}"
-    context.write_context(target, files, lib)
+    context.write_context(target, files, lib, proxy_lib)
     say(f"Building {tag} on {base_ref}")
     _docker_build(target, [tag, version_tag], {
         LABEL_IMAGE: "rocketmq", LABEL_VERSION: version, LABEL_HASH: digest, "rmqlab.base": base_ref,

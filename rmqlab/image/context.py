@@ -22,7 +22,11 @@ from rmqlab.topology.versions import is_5x, netty_40, parse_version
 
 FORMAT = 1  # bump when the meaning of the context changes without its bytes changing
 LAUNCHERS = ("mqnamesrv", "mqbroker", "mqadmin", "mqshutdown", "rmq-cds-train.sh", "rmq-delay")
-LAUNCHERS_5X = ("mqcontroller",)
+LAUNCHERS_5X = ("mqcontroller", "mqproxy", "rmq-cds-train-proxy.sh")
+# What the official distribution ships as conf/rmq-proxy.json: the proxy's config when none is named with -pc
+# (rmqlab's rendered clusters always name one).
+DEFAULT_PROXY_JSON = '{\n  "rocketMQClusterName": "DefaultCluster"\n}\n'
+PROXY_LIB = "lib/proxy"
 # 4.9.x unmaps files through jdk.internal.ref.Cleaner and DirectByteBuffer by reflection (on every
 # graceful stop, in StoreCheckpoint.shutdown); without these opens Java 17 refuses it.
 # 4.7.0 needs java.nio opened even to start: Netty 4.0's PlatformDependent0 reads Buffer.address
@@ -65,7 +69,7 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 
 def roles(version: str) -> tuple[str, ...]:
-    return ("namesrv", "broker", "controller", "tools") if is_5x(version) else ("namesrv", "broker", "tools")
+    return ("namesrv", "broker", "controller", "tools", "proxy") if is_5x(version) else ("namesrv", "broker", "tools")
 
 
 def jdk9_flags(version: str) -> tuple[str, ...]:
@@ -95,9 +99,13 @@ CDS_STEP = (
     "USER 3000:3000\n"
     'RUN sh "$ROCKETMQ_HOME/bin/rmq-cds-train.sh"\n'
 )
+# 5.x: the proxy's archive in a step of its own, after the other roles' (their layer stays cached).
+CDS_PROXY_STEP = 'RUN sh "$ROCKETMQ_HOME/bin/rmq-cds-train-proxy.sh"\n'
 
 
-def dockerfile(version: str, base_ref: str, cds: str = CDS_STEP) -> str:
+def dockerfile(version: str, base_ref: str, cds: str | None = None) -> str:
+    if cds is None:
+        cds = CDS_STEP + (CDS_PROXY_STEP if is_5x(version) else "")
     return _fill(_template("Dockerfile.in"), {"VERSION": version, "BASE": base_ref, "CDS": cds})
 
 
@@ -113,6 +121,8 @@ def render_context(version: str, base_ref: str) -> dict[str, ContextFile]:
         files[f"conf/{logconf.config_name(role, line)}"] = ContextFile(logconf.logback_xml(role).encode())
     files["lib/rmqlab-keylines.jar"] = ContextFile(logfilter.jar_bytes(version))
     files["lib/rmqlab-launch.jar"] = ContextFile(launcher.jar_bytes())  # DLedger timing (--set dledger:...)
+    if line == 5:
+        files["conf/rmq-proxy.json"] = ContextFile(DEFAULT_PROXY_JSON.encode())
     return dict(sorted(files.items()))
 
 
@@ -127,8 +137,13 @@ def content_hash(files: dict[str, ContextFile], jars: list[Jar], base_id: str) -
     return digest.hexdigest()
 
 
-def write_context(target: Path, files: dict[str, ContextFile], lib: Path) -> None:
-    """Materialise the context under `target`: the files, and lib/ as hard links to the cache."""
+def proxy_jars(jars: list[Jar]) -> list[Jar]:
+    """The proxy's jars as the content hash names them: under lib/proxy/, apart from lib/'s."""
+    return [Jar(f"proxy/{jar.name}", jar.size, jar.sha256) for jar in jars]
+
+
+def write_context(target: Path, files: dict[str, ContextFile], lib: Path, proxy_lib: Path | None = None) -> None:
+    """Materialise the context under `target`: the files, and lib/ (and lib/proxy/) as hard links to the cache."""
     if target.exists():
         shutil.rmtree(target)
     for path, item in files.items():
@@ -136,9 +151,15 @@ def write_context(target: Path, files: dict[str, ContextFile], lib: Path) -> Non
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(item.data)
         dest.chmod(item.mode)
-    (target / "lib").mkdir(parents=True, exist_ok=True)
-    for jar in sorted(lib.glob("*.jar")):
-        dest = target / "lib" / jar.name
+    _link_jars(lib, target / "lib")
+    if proxy_lib is not None:
+        _link_jars(proxy_lib, target / PROXY_LIB)
+
+
+def _link_jars(source: Path, dest_dir: Path) -> None:
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    for jar in sorted(source.glob("*.jar")):
+        dest = dest_dir / jar.name
         try:
             os.link(jar, dest)
         except OSError:

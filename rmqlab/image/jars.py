@@ -24,8 +24,8 @@ from rmqlab.topology.versions import DEFAULT_VERSION, NEWEST_4X_ON_MAVEN, is_5x,
 
 GROUP = "org.apache.rocketmq"
 MANIFEST = "jars.tsv"
-# The proxy is left out: it doubles the jar set (gRPC, OpenTelemetry exporters) and its
-# rmq.proxy.logback.xml would win the classpath search for every role's logging config.
+# The 5.x proxy's extra jars live apart, in lib/proxy/ (rmqlab.image.proxyjars), so this set and the
+# AppCDS archives dumped with it stay the same with or without a proxy.
 ARTIFACTS_4X = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools")
 ARTIFACTS_5X = ARTIFACTS_4X + ("rocketmq-controller",)
 
@@ -57,12 +57,13 @@ def artifacts(version: str) -> tuple[str, ...]:
     return ARTIFACTS_5X if is_5x(version) else ARTIFACTS_4X
 
 
-def pom_text(version: str) -> str:
-    """A pom whose runtime dependencies are exactly the jars every role of `version` needs."""
+def pom_text(version: str, artifacts_wanted: tuple[str, ...] | None = None) -> str:
+    """A pom whose runtime dependencies are exactly the jars every role of `version` needs (or the
+    artifacts named)."""
     deps = "".join(
         f"\n    <dependency><groupId>{GROUP}</groupId><artifactId>{a}</artifactId>"
         f"<version>{version}</version></dependency>"
-        for a in artifacts(version)
+        for a in (artifacts_wanted or artifacts(version))
     )
     return (
         '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
@@ -78,6 +79,17 @@ def lib_dir(version: str, progress: Callable[[str], None] | None = None) -> Path
     final = cache_root() / "jars" / version / "lib"
     if (final / MANIFEST).is_file():
         return final
+
+    def finish(lib: Path) -> None:
+        check_logging(version, lib)
+
+    return resolve_into(final, version, pom_text(version), artifacts(version), finish, progress)
+
+
+def resolve_into(final: Path, version: str, pom: str, named: tuple[str, ...], finish: Callable[[Path], None],
+                 progress: Callable[[str], None] | None = None) -> Path:
+    """Resolve `pom`'s runtime jars with Maven into `final` (replaced atomically, with a manifest);
+    `finish` may check or trim the jars first."""
     say = progress or (lambda _line: None)
     if shutil.which("mvn") is None:
         raise RmqlabError(
@@ -87,8 +99,8 @@ def lib_dir(version: str, progress: Callable[[str], None] | None = None) -> Path
     final.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="resolve-", dir=final.parent) as tmp:
         work = Path(tmp)
-        (work / "pom.xml").write_text(pom_text(version))
-        say(f"Resolving RocketMQ {version} jars with Maven ({', '.join(artifacts(version))})")
+        (work / "pom.xml").write_text(pom)
+        say(f"Resolving RocketMQ {version} jars with Maven ({', '.join(named)})")
         cmd = ["mvn", "-q", "-B", "-f", str(work / "pom.xml"), "dependency:copy-dependencies",
                "-DincludeScope=runtime", f"-DoutputDirectory={work / 'lib'}"]
         try:
@@ -101,7 +113,7 @@ def lib_dir(version: str, progress: Callable[[str], None] | None = None) -> Path
             known = published("rocketmq-common", version) if _missing_artifacts(version, output) else None
             raise maven_error(version, output, known)
         lib = work / "lib"
-        check_logging(version, lib)
+        finish(lib)
         write_manifest(lib)
         if final.exists():
             shutil.rmtree(final)

@@ -87,7 +87,16 @@ _TOOLS = (
     Route("RocketmqStore", "tools.log", console=False),
     Route("RocketmqClient", "tools.log", console=False),
 )
-ROUTES = {"broker": _BROKER, "namesrv": _NAMESRV, "controller": _CONTROLLER, "tools": _TOOLS}
+# The 5.x proxy: one config for both of its modes. In local mode (mqbroker --enable-proxy) the same JVM runs a
+# broker, whose loggers then write the broker's files; a cluster-mode proxy only ever uses the proxy's own.
+_PROXY = (
+    Route("", "proxy_default.log"),
+    Route("RocketmqProxy", "proxy.log"),
+    Route("RocketmqProxyWatermark", "proxy_watermark.log", console=False),
+    Route("RocketmqClient", "proxy_client.log", console=False),
+    *(route for route in _BROKER if route.logger),
+)
+ROUTES = {"broker": _BROKER, "namesrv": _NAMESRV, "controller": _CONTROLLER, "tools": _TOOLS, "proxy": _PROXY}
 
 # INFO lines worth a learner's eye, as phrases of the formatted message (4.9.7 and 5.5.0 wording).
 _RAFT = ("ChangeRoleTo",)  # DLedger elections: [n0][ChangeRoleToLeader] from term ...
@@ -109,6 +118,8 @@ KEYS = {
     "controller": _CONTROLLER_KEYS,
     "tools": (),
 }
+# ProxyStartup logs the local broker's "boot success" through the proxy's logger, not System.out.
+KEYS["proxy"] = KEYS["broker"] + ("boot success", "startup successfully", "try to shutdown server")
 # WARN/ERROR lines that every healthy start or stop prints.
 NOISE = (
     "No resource file with name",  # 5.x ServiceProvider probing optional SPI files
@@ -132,7 +143,7 @@ def config_name(role: str, line: int) -> str:
 
 
 def logback_xml(role: str) -> str:
-    """A deterministic logback configuration for `role` (broker, namesrv, controller, tools)."""
+    """A deterministic logback configuration for `role` (broker, namesrv, controller, tools, proxy)."""
     routes = ROUTES[role]
     target = "System.err" if role == "tools" else "System.out"
     out = ['<?xml version="1.0" encoding="UTF-8"?>',

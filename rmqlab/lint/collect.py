@@ -23,8 +23,19 @@ def collect_hosts(paths: list[Path], host_args: list[str], memory_args: list[str
         groups.append(("host", files))
     if not groups:
         raise BadInput("Nothing to lint.", hint="Give files, a folder, or --host HOST=FILE,FILE.")
-    hosts = [Host(name, tuple(load_file(p, _heap_for(p, heaps)) for p in paths)) for name, paths in groups]
+    hosts = [Host(name, tuple(load_file(p, _heap_for(p, heaps)) for p in paths),
+                  proxies=_proxies_beside(paths, folders)) for name, paths in groups]
     return _with_memory(hosts, memory_args)
+
+
+def _proxies_beside(paths: list[Path], folders: list[Path]) -> tuple:
+    """A linted folder's proxy JSON configs belong to the host whose .properties sit beside them."""
+    from rmqlab.lint.proxyfile import proxy_files_in
+
+    parent = paths[0].parent if paths else None
+    if parent is None or not any(parent == f or parent.parent == f for f in folders):
+        return ()
+    return proxy_files_in(parent)
 
 
 def _heap_for(path: Path, heaps: dict[str, str]) -> int | None:

@@ -66,6 +66,7 @@ class Host:
     files: tuple[ConfigFile, ...]
     memory_mb: int | None = None
     addresses: frozenset[str] = field(default_factory=frozenset)
+    proxies: tuple = ()  # rmqlab.lint.proxyfile.ProxyFile: the 5.x proxies' JSON configs on this host
 
 
 def classify(path: str, keys) -> str:

@@ -22,7 +22,7 @@ from rmqlab.lint.rules_keys import (
     unparsable_values,
 )
 from rmqlab.lint.rules_memory import heap_too_big
-from rmqlab.lint.rules_ports import bad_ports, port_clash
+from rmqlab.lint.rules_ports import bad_ports, port_clash, proxy_unreadable
 from rmqlab.lint.rules_store import overlapping_store_paths, shared_store_root
 from rmqlab.lint.views import broker_view, namesrv_view
 
@@ -31,6 +31,7 @@ RULES = (
     shared_store_root,
     overlapping_store_paths,
     port_clash,
+    proxy_unreadable,
     bad_ports,
     master_slave_groups,
     dledger_groups,
@@ -103,6 +104,7 @@ def _merged(hosts: list[Host]) -> list[Host]:
         by_name[host.name] = replace(
             seen,
             files=seen.files + host.files,
+            proxies=seen.proxies + host.proxies,
             memory_mb=seen.memory_mb if seen.memory_mb is not None else host.memory_mb,
             addresses=seen.addresses | host.addresses,
         )

@@ -30,6 +30,19 @@ def _bindings(ctx: Context, host):
         for peer in parse_peers(n.controller_peers)[0]:
             if peer.self_id == n.controller_self_id:
                 yield peer.port, n.file, "controller port"
+    for proxy in host.proxies:
+        for port, what in proxy.ports():
+            yield port, proxy, what
+
+
+def proxy_unreadable(ctx: Context):
+    """A proxy config that is not a JSON object: mqproxy (or mqbroker --enable-proxy) does not start."""
+    for host in ctx.hosts:
+        for proxy in host.proxies:
+            if proxy.error:
+                yield finding("proxy-unreadable", ERROR, host, [proxy], None,
+                              f"{proxy.label} is {proxy.error}, so the proxy reading it does not start.",
+                              "Write the proxy config as one JSON object, e.g. {\"rocketMQClusterName\": \"...\"}.")
 
 
 def port_clash(ctx: Context):

@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rmqlab.live.roles import GroupRoles, group_roles
-from rmqlab.remoting.errors import RemotingError
-from rmqlab.topology.model import Cluster
+from rmqlab.remoting.codes import RequestCode
+from rmqlab.remoting.errors import RemotingError, RemotingResponseError
+from rmqlab.topology.model import Cluster, ProxyNode
 from rmqlab.topology.versions import reports_ha_status
 
 
@@ -29,6 +30,18 @@ class Observer:
         self.cluster = cluster
         self.client = client
         self.pool = pool
+
+    def proxy_answers(self, proxy: ProxyNode, timeout: float = 1.0) -> bool:
+        """Whether the proxy's remoting server answers a route query (any answer: it serves). Docker's port
+        proxy accepts a connection before the proxy listens, so only an answer tells that it is up."""
+        addr = f"{self.cluster.machine(proxy.machine).ip}:{proxy.remoting_port}"
+        try:
+            self.client.request(addr, RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": "TBW102"}, timeout=timeout)
+        except RemotingResponseError:
+            return True
+        except RemotingError:
+            return False
+        return True
 
     def close(self) -> None:
         self.client.close()

@@ -35,7 +35,7 @@ class Target:
 
 
 def valid_targets(cluster: Cluster) -> list[str]:
-    names = [n.name for n in cluster.nodes] + [m.name for m in cluster.machines]
+    names = [n.name for n in cluster.nodes] + [p.name for p in cluster.proxies] + [m.name for m in cluster.machines]
     names += [f"{g}-{role}" for g in cluster.groups for role in ALIAS_ROLES]
     return list(dict.fromkeys(names))
 
@@ -44,10 +44,13 @@ def resolve_target(cluster: Cluster, text: str, live_roles: Callable[[], dict[st
     node = cluster.node(text)
     if node is not None:
         return Target(text, "node", (node.name,))
+    proxy = cluster.proxy(text)
+    if proxy is not None:  # a local-mode proxy is its broker's JVM: a fault to one is a fault to both
+        return Target(text, "node", (proxy.container,),
+                      alias_of=f"the JVM of {proxy.broker}, which runs {proxy.name}" if proxy.broker else None)
     machine = next((m for m in cluster.machines if m.name == text), None)
     if machine is not None:
-        nodes = tuple(n.name for n in cluster.nodes_on(machine.letter))
-        return Target(text, "machine", nodes, machine=machine.name)
+        return Target(text, "machine", cluster.services_on(machine.letter), machine=machine.name)
     group, _, role = text.rpartition("-")
     if group in cluster.groups and role in ALIAS_ROLES:
         return _alias(group, role, text, live_roles())

@@ -17,12 +17,14 @@ from rmqlab.topology.model import (
     CONF_DIR,
     HOLDER_STOP_GRACE_S,
     NAMESRV_STOP_GRACE_S,
+    PROXY_STOP_GRACE_S,
     STORE_MOUNT,
     BrokerNode,
     Cluster,
     Machine,
     NamesrvNode,
     Node,
+    ProxyNode,
 )
 from rmqlab.topology.specio import SPEC_LABEL, spec_to_json
 
@@ -40,12 +42,18 @@ def config_path(cluster: Cluster, node: Node, root: str = CONFIG_DIR) -> str:
     return f"{root}/{machine_config_dir(cluster, node.machine)}/{node.name}.properties"
 
 
+def proxy_config_path(cluster: Cluster, proxy: ProxyNode, root: str = CONFIG_DIR) -> str:
+    return f"{root}/{machine_config_dir(cluster, proxy.machine)}/{proxy.name}.json"
+
+
 def render_compose(cluster: Cluster, image: str, config_root: str = f"./{CONFIG_DIR}") -> str:
     services: dict[str, dict] = {}
     for machine in cluster.machines:
         services[machine.name] = _holder(cluster, machine, image)
         for node in cluster.nodes_on(machine.letter):
             services[node.name] = _node_service(cluster, node, image, config_root)
+        for proxy in cluster.own_proxies_on(machine.letter):
+            services[proxy.name] = _proxy_service(cluster, proxy, image, config_root)
     document = {
         "name": naming.compose_project(cluster.name),
         "services": services,
@@ -117,9 +125,15 @@ def _node_service(cluster: Cluster, node: Node, image: str, config_root: str) ->
         labels = _labels(cluster, node.name, node.machine, "broker", group=node.group)
     else:
         labels = _labels(cluster, node.name, node.machine, "namesrv")
+    command = ["sh", launcher, "-c", conf]
+    local_proxy = next((p for p in cluster.proxies if p.broker == node.name), None)
+    if local_proxy is not None:
+        proxy_conf = f"{CONF_DIR}/{local_proxy.name}.json"
+        command += ["--enable-proxy", "-pc", proxy_conf]
+        volumes.append(f"{proxy_config_path(cluster, local_proxy, config_root)}:{proxy_conf}:ro")
     return {
         "image": image,
-        "command": ["sh", launcher, "-c", conf],
+        "command": command,
         "stop_grace_period": f"{BROKER_STOP_GRACE_S if isinstance(node, BrokerNode) else NAMESRV_STOP_GRACE_S}s",
         "network_mode": f"service:{machine.name}",
         "depends_on": [machine.name],
@@ -133,6 +147,21 @@ def _java_opts(cluster: Cluster, node: Node) -> str:
     from rmqlab.render.settings import launcher_java_opts
 
     return " ".join(filter(None, (node.heap.java_opts, launcher_java_opts(cluster, node))))
+
+
+def _proxy_service(cluster: Cluster, proxy: ProxyNode, image: str, config_root: str) -> dict:
+    machine = cluster.machine(proxy.machine)
+    conf = f"{CONF_DIR}/{proxy.name}.json"
+    return {
+        "image": image,
+        "command": ["sh", "mqproxy", "-pc", conf],
+        "stop_grace_period": f"{PROXY_STOP_GRACE_S}s",
+        "network_mode": f"service:{machine.name}",
+        "depends_on": [machine.name],
+        "environment": {"JAVA_OPT_EXT": proxy.heap.java_opts, "NAMESRV_ADDR": cluster.namesrv_addr},
+        "volumes": [f"{proxy_config_path(cluster, proxy, config_root)}:{conf}:ro"],
+        "labels": _labels(cluster, proxy.name, proxy.machine, "proxy"),
+    }
 
 
 def _network(cluster: Cluster) -> dict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rmqlab.render.compose import CONFIG_DIR, config_path, render_compose
+from rmqlab.render.compose import CONFIG_DIR, config_path, proxy_config_path, render_compose
 from rmqlab.render.properties import render_broker_properties, render_namesrv_properties
+from rmqlab.render.proxyconf import render_proxy_json
 from rmqlab.render.settings import broker_sections, namesrv_sections
 from rmqlab.topology.model import BrokerNode, Cluster
 
@@ -13,7 +14,7 @@ COMPOSE_FILE = "docker-compose.yaml"
 
 
 def render_configs(cluster: Cluster, root: str = CONFIG_DIR) -> dict[str, str]:
-    """Relative path -> text of every node's .properties."""
+    """Relative path -> text of every node's .properties, and every proxy's .json."""
     files = {}
     for node in cluster.nodes:
         if isinstance(node, BrokerNode):
@@ -21,6 +22,8 @@ def render_configs(cluster: Cluster, root: str = CONFIG_DIR) -> dict[str, str]:
         else:
             text = render_namesrv_properties(cluster, node)
         files[config_path(cluster, node, root)] = text
+    for proxy in cluster.proxies:
+        files[proxy_config_path(cluster, proxy, root)] = render_proxy_json(cluster, proxy)
     return files
 
 

@@ -47,7 +47,7 @@ def broker_sections(cluster: Cluster, broker: BrokerNode) -> tuple[Section, ...]
         sections.append(_fixed_role_replication(cluster, broker))
     sections += [_storage(broker, cluster.version), _reads(cluster)]
     if has_timer_wheel(cluster.version) and not cluster.on_real_hosts:  # real hosts get RocketMQ's own
-        sections.append(_lab_defaults())
+        sections.append(_lab_defaults(bool(cluster.proxies)))
     return _with_knobs(cluster, broker, sections)
 
 
@@ -245,7 +245,19 @@ def _reads(cluster: Cluster) -> Section:
     )
 
 
-def _lab_defaults() -> Section:
+def _lab_defaults(proxied: bool = False) -> Section:
+    if proxied:
+        return Section(
+            "Lab defaults: what a laptop cluster can do without.",
+            (
+                Setting(
+                    "timerWheelEnable",
+                    "true",
+                    "On (RocketMQ's default) because this cluster has a proxy: its gRPC consumers receive with POP, "
+                    "which a broker refuses while the timer wheel is off (~110 MB per broker).",
+                ),
+            ),
+        )
     return Section(
         "Lab defaults: what a laptop cluster can do without.",
         (

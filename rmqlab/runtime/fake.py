@@ -162,11 +162,15 @@ class FakeProvider:
             found.model, found.spec_json = cluster, spec_to_json(cluster.spec) if cluster.spec else ""
             network = naming.network_name(cluster.name)
             found.networks.add(network)
-            wanted = set(services) or {m.name for m in cluster.machines} | {n.name for n in cluster.nodes}
+            wanted = set(services) or ({m.name for m in cluster.machines} | {n.name for n in cluster.nodes}
+                                       | {p.name for p in cluster.own_proxies_on_any()})
             for machine in cluster.machines:
                 if machine.name in wanted and machine.name not in found.containers:
                     found.containers[machine.name] = self._container(cluster, machine.name, "machine",
                                                                      frozenset({network}))
+            for proxy in cluster.own_proxies_on_any():
+                if proxy.name in wanted and proxy.name not in found.containers:
+                    found.containers[proxy.name] = self._container(cluster, proxy.name, "proxy", frozenset())
             for node in cluster.nodes:
                 if node.name in wanted and node.name not in found.containers:
                     role = "broker" if isinstance(node, BrokerNode) else "namesrv"

@@ -214,13 +214,13 @@ class FaultInjector(NetworkFaults):
     def _machine_of(self, target: Target) -> str:
         if target.machine:
             return target.machine
-        return naming.machine_service(self.cluster.node(target.nodes[0]).machine)
+        return naming.machine_service(self.cluster.placed(target.nodes[0]).machine)
 
     def _isolatable_machine(self, target: Target) -> str:
         if target.machine:
             return target.machine
-        node = self.cluster.node(target.nodes[0])
-        neighbours = [n.name for n in self.cluster.nodes_on(node.machine) if n.name != node.name]
+        node = self.cluster.placed(target.nodes[0])
+        neighbours = [n for n in self.cluster.services_on(node.machine) if n != node.name]
         machine = naming.machine_service(node.machine)
         if neighbours:
             raise BadInput(

@@ -95,6 +95,13 @@ def _not_ready(provider, cluster, observer, reported, elapsed, on_progress) -> d
             for member in cluster.group_members(group):
                 if member.name not in waiting and state:
                     report(member.name, "master" if state.master == member.name else "slave")
+    for proxy in cluster.proxies:
+        if proxy.container in waiting:
+            continue
+        if observer.proxy_answers(proxy):
+            report(proxy.name, "proxy answers")
+        else:
+            waiting[proxy.name] = "proxy does not answer yet"
     return waiting
 
 
@@ -117,7 +124,7 @@ def _replication_not_ready(cluster: Cluster, observer: Observer, roles) -> dict[
 def _dead_containers(provider: Provider, cluster: Cluster, only: set[str] | None = None) -> dict[str, str]:
     containers = provider.containers(cluster.name)
     waiting = {}
-    for node in cluster.nodes:
+    for node in (*cluster.nodes, *cluster.own_proxies_on_any()):
         if only is not None and node.name not in only:
             continue
         state = containers.get(node.name)

@@ -10,7 +10,7 @@ from rmqlab.live.observe import Observer
 from rmqlab.live.roles import GroupRoles
 from rmqlab.runtime.provider import ContainerState, Provider
 from rmqlab.topology import naming
-from rmqlab.topology.model import BrokerNode, Cluster, Machine, Node
+from rmqlab.topology.model import BrokerNode, Cluster, Machine, Node, ProxyNode
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,16 @@ class NodeStatus:
 
 
 @dataclass(frozen=True)
+class ProxyStatus:
+    name: str
+    machine: str
+    state: str  # the state of the container it runs in
+    runs_in: str  # its own container (cluster mode) or its broker's (local mode)
+    remoting: str | None  # 127.0.0.1:port for a remoting client (its namesrvAddr)
+    grpc: str | None  # 127.0.0.1:port for a gRPC SDK (its endpoints)
+
+
+@dataclass(frozen=True)
 class GroupStatus:
     master: str | None
     slaves: tuple[str, ...]
@@ -55,6 +65,7 @@ class ClusterStatus:
     taken_at: float = field(default_factory=time.time)
     dashboard: str | None = None  # the URL of the dashboard serving this cluster, while it runs
     offsets_asked: bool = False
+    proxies: tuple[ProxyStatus, ...] = ()
 
     def to_dict(self) -> dict:
         nodes = []
@@ -76,6 +87,7 @@ class ClusterStatus:
             "cluster": self.cluster, "mode": self.mode, "version": self.version,
             "machines": [asdict(m) for m in self.machines], "nodes": nodes, "groups": groups,
             "namesrvs_answering": list(self.namesrvs_answering), "dashboard": self.dashboard,
+            "proxies": [asdict(p) for p in self.proxies],
         }
 
 
@@ -99,7 +111,14 @@ def cluster_status(provider: Provider, cluster: Cluster, observer: Observer | No
         nodes=tuple(_node(cluster, n, containers.get(n.name), roles, answering, commitlog) for n in cluster.nodes),
         groups={group: _group(state, commitlog) for group, state in sorted(roles.items())},
         namesrvs_answering=answering, offsets_asked=offsets,
+        proxies=tuple(_proxy(cluster, p, containers.get(p.container)) for p in cluster.proxies),
     )
+
+
+def _proxy(cluster: Cluster, proxy: ProxyNode, container: ContainerState | None) -> ProxyStatus:
+    return ProxyStatus(proxy.name, naming.machine_service(proxy.machine), container.status if container else "missing",
+                       proxy.container, cluster.local_addr(proxy, proxy.remoting_port),
+                       cluster.local_addr(proxy, proxy.grpc_port))
 
 
 def _group(state: GroupRoles, commitlog: dict[str, int | None] | None) -> GroupStatus:

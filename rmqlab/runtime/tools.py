@@ -36,7 +36,7 @@ def run_mqadmin(provider: Provider, cluster: Cluster, args: list[str],
 
 
 def check_node(provider: Provider, cluster: Cluster, node: str) -> str:
-    if cluster.node(node) is None and node not in {m.name for m in cluster.machines}:
+    if cluster.placed(node) is None and node not in {m.name for m in cluster.machines}:
         names = ", ".join(n.name for n in cluster.nodes)
         raise BadInput(f"No node '{node}' in {cluster.name}.", hint=f"Nodes: {names}.")
     if node not in provider.containers(cluster.name):

@@ -10,6 +10,8 @@ from rmqlab.errors import BadInput
 from rmqlab.topology import naming
 from rmqlab.topology.model import (
     CONTROLLER_PORT,
+    PROXY_GRPC_PORT,
+    PROXY_REMOTING_PORT,
     STORE_MOUNT,
     BrokerNode,
     Cluster,
@@ -20,6 +22,8 @@ from rmqlab.topology.model import (
     Machine,
     Mode,
     NamesrvNode,
+    ProxyMode,
+    ProxyNode,
     PublishedPort,
 )
 from rmqlab.topology.naming import validate_cluster_name
@@ -131,6 +135,7 @@ def build_cluster(spec: ClusterSpec) -> Cluster:
         on_real_hosts=bool(spec.hosts),
         spec=spec,
     )
+    cluster = replace(cluster, proxies=_proxies(spec, cluster))
     if spec.hosts:
         return cluster
     return _with_published_ports(cluster)
@@ -144,6 +149,11 @@ def _validate(spec: ClusterSpec, info: ModeInfo) -> None:
             f"Controller mode needs RocketMQ 5.1.1 or newer, not {spec.version}"
             + (" (4.x has no controller at all)." if not is_5x(spec.version) else "."),
             hint=f"Use --version {DEFAULT_VERSION}, or --mode dledger for automatic failover on 4.x.",
+        )
+    if spec.proxy is not None and not is_5x(spec.version):
+        raise BadInput(
+            f"--proxy {spec.proxy.value}: RocketMQ {spec.version} has no proxy (it came with 5.0).",
+            hint=f"Use --version {DEFAULT_VERSION}, or leave out --proxy.",
         )
     if spec.groups is not None and not 1 <= spec.groups <= MAX_GROUPS:
         raise BadInput(f"--groups must be between 1 and {MAX_GROUPS}, not {spec.groups}.")
@@ -319,6 +329,53 @@ def _controlled_brokers(spec: ClusterSpec, machines: tuple[Machine, ...], groups
     )
 
 
+def parse_proxy(text: str | None) -> ProxyMode | None:
+    if text is None:
+        return None
+    try:
+        return ProxyMode(text)
+    except ValueError:
+        raise BadInput(f"Unknown --proxy '{text}'.", hint="Use --proxy local or --proxy cluster.") from None
+
+
+def _proxies(spec: ClusterSpec, cluster: Cluster) -> tuple[ProxyNode, ...]:
+    """Cluster mode: one proxy container per machine. Local mode: a proxy in the JVM of each broker that can be
+    master, on RocketMQ's default ports. A local proxy serves only its own broker and routes a gRPC client to
+    <brokerIP1>:<its own grpcServerPort> for every other one, so each host may carry one such broker, all on one
+    port: in 2M2S the masters (one per machine), in DLedger with one group every replica."""
+    if spec.proxy is ProxyMode.CLUSTER:
+        return tuple(ProxyNode(naming.cluster_proxy_node(m.letter), m.letter, PROXY_REMOTING_PORT, PROXY_GRPC_PORT)
+                     for m in cluster.machines)
+    if spec.proxy is not ProxyMode.LOCAL:
+        return ()
+    carriers = [b for b in cluster.brokers if b.role is not LayoutRole.SLAVE]
+    crowded = next((m for m in cluster.machines if sum(b.machine == m.letter for b in carriers) > 1), None)
+    if crowded is not None:
+        names = ", ".join(b.name for b in carriers if b.machine == crowded.letter)
+        raise BadInput(
+            f"--proxy local cannot serve {spec.mode.value} with these groups: {crowded.name} runs {names}, and a "
+            "local proxy routes clients to <broker address>:<its own gRPC port>, so one host serves one such broker.",
+            hint="Use --proxy cluster" + (", or --groups 1" if spec.mode is Mode.DLEDGER else "") + ".",
+        )
+    return tuple(ProxyNode(naming.local_proxy_node(b.name), b.machine, PROXY_REMOTING_PORT, PROXY_GRPC_PORT,
+                           broker=b.name) for b in carriers)
+
+
+def _published_proxies(cluster: Cluster, next_port: int) -> tuple[list[PublishedPort], list[ProxyNode]]:
+    """A proxy's ports come after every node's, so a cluster without one keeps its numbering. A cluster-mode proxy
+    listens on the published numbers themselves: it hands a gRPC client the address that client dialled, with its
+    own grpcServerPort, so the two must be one number. A local-mode proxy keeps RocketMQ's ports (see _proxies)."""
+    published, proxies = [], []
+    for proxy in cluster.proxies:
+        remoting, grpc = next_port, next_port + 1
+        next_port += 2
+        inside = (proxy.remoting_port, proxy.grpc_port) if proxy.broker else (remoting, grpc)
+        published += [PublishedPort(proxy.machine, proxy.name, inside[0], remoting, "remoting"),
+                      PublishedPort(proxy.machine, proxy.name, inside[1], grpc, "grpc")]
+        proxies.append(replace(proxy, remoting_port=inside[0], grpc_port=inside[1]))
+    return published, proxies
+
+
 def _with_published_ports(cluster: Cluster) -> Cluster:
     """Each client-facing port gets one 127.0.0.1 port, numbered from the cluster's port base."""
     published = []
@@ -331,4 +388,5 @@ def _with_published_ports(cluster: Cluster) -> Cluster:
             for purpose, port in wanted:
                 published.append(PublishedPort(machine.letter, node.name, port, next_port, purpose))
                 next_port += 1
-    return replace(cluster, published=tuple(published))
+    proxy_ports, proxies = _published_proxies(cluster, next_port)
+    return replace(cluster, published=tuple(published + proxy_ports), proxies=tuple(proxies))

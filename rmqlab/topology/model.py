@@ -22,6 +22,10 @@ NAMESRV_STOP_GRACE_S = 10
 HOLDER_STOP_GRACE_S = 2
 NAMESRV_PORT = 9876
 CONTROLLER_PORT = 9878
+# The 5.x proxy's own defaults (remotingListenPort, grpcServerPort), used as they are on real hosts.
+PROXY_REMOTING_PORT = 8080
+PROXY_GRPC_PORT = 8081
+PROXY_STOP_GRACE_S = 10
 
 
 class Mode(str, Enum):
@@ -33,6 +37,13 @@ class Mode(str, Enum):
     @property
     def is_2m2s(self) -> bool:
         return self in (Mode.SYNC_2M2S, Mode.ASYNC_2M2S)
+
+
+class ProxyMode(str, Enum):
+    """LOCAL: a proxy inside each broker's JVM (mqbroker --enable-proxy); CLUSTER: a proxy process per machine."""
+
+    LOCAL = "local"
+    CLUSTER = "cluster"
 
 
 class LayoutRole(str, Enum):
@@ -92,6 +103,7 @@ class ClusterSpec:
     port_base: int | None = None
     subnet: str | None = None
     knobs: tuple[Knob, ...] = ()  # --set, resolved by rmqlab.lint.knobs; RocketMQ's defaults when empty
+    proxy: ProxyMode | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,32 @@ class BrokerNode:
 
 Node = NamesrvNode | BrokerNode
 
+# A cluster-mode proxy boots a small heap: it holds no messages, only routes and in-flight requests.
+DEFAULT_PROXY_HEAP = Heap(heap_mb=128, direct_mb=128)
+
+
+@dataclass(frozen=True)
+class ProxyNode:
+    """A 5.x proxy. In local mode it lives in `broker`'s JVM (same container); in cluster mode it is a
+    container of its own on `machine`. In Docker it listens on the very port numbers published on
+    127.0.0.1, so the addresses it hands clients in routes are the ones they can dial."""
+
+    name: str
+    machine: str
+    remoting_port: int
+    grpc_port: int
+    broker: str | None = None
+    heap: Heap = DEFAULT_PROXY_HEAP
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {"remoting": self.remoting_port, "grpc": self.grpc_port}
+
+    @property
+    def container(self) -> str:
+        """The service it runs in: its own, or its broker's."""
+        return self.broker or self.name
+
 
 @dataclass(frozen=True)
 class PublishedPort:
@@ -187,6 +225,22 @@ class Cluster:
     on_real_hosts: bool = False
     published: tuple[PublishedPort, ...] = field(default=())
     spec: ClusterSpec | None = None
+    proxies: tuple[ProxyNode, ...] = ()
+
+    @property
+    def proxy_mode(self) -> ProxyMode | None:
+        return self.spec.proxy if self.spec else None
+
+    def proxy(self, name: str) -> ProxyNode | None:
+        return next((p for p in self.proxies if p.name == name), None)
+
+    def own_proxies_on(self, letter: str) -> tuple[ProxyNode, ...]:
+        """Cluster-mode proxies on a machine: containers of their own that a machine fault takes down too."""
+        return tuple(p for p in self.proxies if p.machine == letter and p.broker is None)
+
+    def services_on(self, letter: str) -> tuple[str, ...]:
+        """Every container placed on a machine (its holder aside): nodes, then its own proxies."""
+        return (*(n.name for n in self.nodes_on(letter)), *(p.name for p in self.own_proxies_on(letter)))
 
     @property
     def nodes(self) -> tuple[Node, ...]:
@@ -201,6 +255,18 @@ class Cluster:
 
     def node(self, name: str) -> Node | None:
         return next((n for n in self.nodes if n.name == name), None)
+
+    def placed(self, name: str) -> Node | ProxyNode | None:
+        """A node, or a proxy with a container of its own: whatever runs as service `name` on a machine."""
+        found = self.node(name)
+        return found if found is not None else next((p for p in self.own_proxies_on_any() if p.name == name), None)
+
+    def own_proxies_on_any(self) -> tuple[ProxyNode, ...]:
+        return tuple(p for p in self.proxies if p.broker is None)
+
+    def local_addr(self, proxy: ProxyNode, port: int) -> str | None:
+        host = self.host_port(proxy.machine, port)
+        return f"127.0.0.1:{host}" if host else None
 
     def nodes_on(self, letter: str) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.machine == letter)

@@ -60,6 +60,16 @@ def replica_self_id(index: int) -> str:
     return f"n{index}"
 
 
+def cluster_proxy_node(letter: str) -> str:
+    """A cluster-mode proxy, one per machine: proxy-a."""
+    return f"proxy-{letter}"
+
+
+def local_proxy_node(broker: str) -> str:
+    """The proxy inside a broker's JVM (local mode): broker-a-n0-proxy."""
+    return f"{broker}-proxy"
+
+
 def container_name(cluster: str, node: str) -> str:
     """A container rmqlab starts itself, outside compose (compose adds its own `-1`)."""
     return f"rmqlab-{cluster}-{node}"

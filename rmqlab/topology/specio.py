@@ -7,7 +7,7 @@ from dataclasses import asdict, fields
 
 from rmqlab.errors import RmqlabError
 from rmqlab.topology.knobs import knob_from_dict
-from rmqlab.topology.model import ClusterSpec, Heap, Mode
+from rmqlab.topology.model import ClusterSpec, Heap, Mode, ProxyMode
 
 SPEC_LABEL = "rmqlab.spec"
 
@@ -18,6 +18,10 @@ def spec_to_json(spec: ClusterSpec) -> str:
     data["hosts"] = list(spec.hosts)
     if not spec.knobs:
         data.pop("knobs")  # a stock cluster's label reads as before
+    if spec.proxy:
+        data["proxy"] = spec.proxy.value
+    else:
+        del data["proxy"]  # a cluster without a proxy describes itself as before
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
@@ -29,6 +33,7 @@ def spec_from_json(text: str) -> ClusterSpec:
         data["mode"] = Mode(data["mode"])
         data["hosts"] = tuple(data.get("hosts", ()))
         data["knobs"] = tuple(knob_from_dict(k) for k in data.get("knobs", ()))
+        data["proxy"] = ProxyMode(data["proxy"]) if data.get("proxy") else None
         for key in ("broker_heap", "namesrv_heap"):
             if key in data:
                 data[key] = Heap(**data[key])

@@ -73,9 +73,9 @@ class Nemesis:
         name, nodes = target.machine or target.nodes[0], target.nodes
         machine = target.machine
         if step.machine_of and not machine:
-            letter = self.ctx.cluster.node(name).machine
+            letter = self.ctx.cluster.placed(name).machine
             name = machine = naming.machine_service(letter)
-            nodes = tuple(n.name for n in self.ctx.cluster.nodes_on(letter))
+            nodes = self.ctx.cluster.services_on(letter)
         fault = AppliedFault(index, step.action, name, nodes, machine, dict(step.options),
                              peer=(peer.machine or peer.nodes[0]) if peer else None,
                              peer_nodes=peer.nodes if peer else ())

@@ -36,6 +36,7 @@ rmq_exec() {
     broker)     rmq_heap="-Xms512m -Xmx512m -XX:MaxDirectMemorySize=512m" ;;
     namesrv)    rmq_heap="-Xms128m -Xmx256m" ;;
     controller) rmq_heap="-Xms128m -Xmx256m" ;;
+    proxy)      rmq_heap="-Xms512m -Xmx512m -XX:MaxDirectMemorySize=512m" ;;
     *)          rmq_heap="-Xms32m -Xmx256m" ;;
   esac
   rmq_opts="-server $rmq_heap -XX:+IgnoreUnrecognizedVMOptions -XX:-OmitStackTraceInFastThrow -Dfile.encoding=UTF-8"
@@ -82,9 +83,13 @@ rmq_exec() {
       exit 2
       ;;
   esac
+  # The proxy's own jars sit in lib/proxy/, which lib/* does not reach: every other role's class path
+  # (and the AppCDS archive dumped with it) is the same with or without them.
+  rmq_cp="$ROCKETMQ_HOME/lib/*"
+  [ "$rmq_role" = proxy ] && rmq_cp="$ROCKETMQ_HOME/lib/proxy/*:$rmq_cp"
   # Word splitting of the option strings is intended, as in RocketMQ's own scripts.
   # shellcheck disable=SC2086
-  exec "$JAVA" $rmq_opts $rmq_ext -cp "$ROCKETMQ_HOME/lib/*" "$rmq_main" "$@"
+  exec "$JAVA" $rmq_opts $rmq_ext -cp "$rmq_cp" "$rmq_main" "$@"
 }
 
 # The lab profile's options for one role (printed, one line).
@@ -96,8 +101,9 @@ rmq_lab_opts() {
   # Thread stacks: a broker runs ~200 threads, none of them recursing deeply.
   rmq_lab="$rmq_lab -Xss256k"
   # C1 only where nothing is throughput-bound. A broker keeps C2: after warm-up it needs 2.4x the
-  # CPU per message under C1 alone (benchmarks/bench_remoting.py --compare-jit).
-  if [ "$1" = broker ]; then
+  # CPU per message under C1 alone (benchmarks/bench_remoting.py --compare-jit). So does a proxy:
+  # every message passes through it, and in local mode it is the broker too.
+  if [ "$1" = broker ] || [ "$1" = proxy ]; then
     rmq_lab="$rmq_lab -XX:ReservedCodeCacheSize=64m"
   else
     rmq_lab="$rmq_lab -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1"
