@@ -7,9 +7,8 @@ loaded on first use, so `from rmqlab.api import DEFAULT_VERSION` costs no more t
 
 from __future__ import annotations
 
-import importlib
-
 from rmqlab import __version__
+from rmqlab.lazy import lazy_names
 
 _WHERE = {
     "rmqlab.api.events": ("Event", "Listener", "NodeReady", "Said", "Stage", "Waiting", "quiet"),
@@ -40,15 +39,7 @@ _WHERE = {
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE_OF) + ["__version__"]
-
-
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rmqlab.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, globals(), _WHERE)
 
 
 def __dir__() -> list[str]:
