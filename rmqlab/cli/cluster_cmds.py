@@ -33,9 +33,11 @@ def up(
     proxy: ProxyOpt = None,
     image: Annotated[Optional[str], typer.Option("--image", help="Image to run (default: official or built).")] = None,
     port_base: Annotated[Optional[int], typer.Option(
-        "--port-base", help="First 127.0.0.1 port to publish (default: derived from the name).")] = None,
+        "--port-base",
+        help="First 127.0.0.1 port to publish (default: derived from the name, or the next free block).")] = None,
     subnet: Annotated[Optional[str], typer.Option(
-        "--subnet", help="The cluster network, a /24 or larger (default: derived from the name).")] = None,
+        "--subnet",
+        help="The cluster network, a /24 or larger (default: derived from the name, or the next free one).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for readiness.")] = 240.0,
     dashboard: Annotated[bool, typer.Option(
         "--dashboard", help="Also start the live dashboard (detached; prints its URL; `down` stops it).")] = False,
