@@ -6,4 +6,12 @@ cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e .
 ./scripts/setup-engine.sh
 python3 -m rmqlab up "$@"
-python3 -m rmqlab status
+# status shows the cluster up just started: the --name among the arguments, else RMQLAB_CLUSTER or the default
+name=${RMQLAB_CLUSTER:-rmqlab}
+previous=
+for arg in "$@"; do
+  case $previous in --name|-n) name=$arg ;; esac
+  case $arg in --name=*) name=${arg#--name=} ;; esac
+  previous=$arg
+done
+python3 -m rmqlab status --name "$name"
