@@ -61,8 +61,8 @@ class FakeNetworks:
 
     def _shell(self, cluster: str, holder: str, ip: str | None, space: Namespace, text: str) -> tuple[int, str]:
         """The inline shell snippets of rmqlab.runtime.netns, by what they do; anything else is a script."""
-        if text == "command -v python3":
-            return (0, "/usr/bin/python3") if self.python else (1, "")
+        if text == netns.DELAY_PROBE:
+            return 0, netns.NETEM if self.netem else netns.USER_SPACE if self.python else "none"
         if text.startswith("setsid " + netns.DELAYER):
             if not self.python:
                 return 127, "setsid: failed to execute: No such file or directory"
@@ -145,9 +145,6 @@ class FakeNetworks:
             return 0, (space.root or "qdisc noqueue 0: root refcnt 2") + "\n"
         if "netem" in args and not self.netem:
             return 2, "Error: Specified qdisc kind is unknown."
-        dev = args[args.index("dev") + 1]
-        if dev == "lo":
-            return 0, ""  # the netem probe
         if what == "qdisc" and verb == "del":
             if space.root is None:
                 return 2, "Error: Cannot delete qdisc with handle of zero."

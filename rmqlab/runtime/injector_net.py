@@ -15,7 +15,7 @@ class NetworkFaults:
         netns.duration_ms(options.get("delay", ""), "delay")
         netns.duration_ms(options.get("jitter") or "0ms", "--jitter")
         self._check_to(options.get("to", ""))
-        self._namespace(target).check_delay()
+        self._namespace(target).delay_mechanism()
 
     def _do_delay(self, target: Target, containers, result: FaultResult, delay: str = "", jitter: str = "0ms",
                   to: str = "") -> None:
@@ -23,7 +23,7 @@ class NetworkFaults:
         jitter_ms = netns.duration_ms(jitter or "0ms", "--jitter")
         delay_ms, ports = netns.duration_ms(delay, "delay"), self._ports(target)
         spread = f" ± {jitter}" if jitter_ms else ""
-        if not space.has_netem():
+        if space.delay_mechanism() == netns.USER_SPACE:
             space.delay_in_user_space(delay_ms, jitter_ms, f"rmqlab delay {delay}{spread}", to_ip, ports)
             result.done.append(f"every packet {self._leaving(target, to)} waits {delay}{spread} (rmqlab's "
                                "user-space delayer on a netfilter queue: this kernel has no netem)")

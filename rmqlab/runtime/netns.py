@@ -29,6 +29,10 @@ DELAYER = "$ROCKETMQ_HOME/bin/rmq-delay"
 # pgrep/pkill -f: anchored on the interpreter, so no shell whose script merely names the delayer matches
 DELAYER_PATTERN = "^[^ ]*python3 [^ ]*/rmq-delay( |$)"
 DELAYER_LOG = "/tmp/rmq-delay.log"
+NETEM, USER_SPACE = "netem", "user-space"
+DELAY_PROBE = (f"if tc qdisc add dev lo root handle 4d52: netem delay 1ms 2>/dev/null; then"
+               f" tc qdisc del dev lo root; echo {NETEM};"
+               f" elif command -v python3 >/dev/null; then echo {USER_SPACE}; else echo none; fi")
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s)$")
 _RATE = re.compile(r"^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$")
@@ -284,20 +288,15 @@ class NetNamespace:
                               hint="rmqlab heal reconnects it first.")
         return found
 
-    def has_netem(self) -> bool:
-        """Whether the kernel has netem (tried on lo, removed at once)."""
-        probe = ["tc", "qdisc", "add", "dev", "lo", "root", "handle", "4d52:", "netem", "delay", "1ms"]
-        code, _ = self.run(script([[probe], [["tc", "qdisc", "del", "dev", "lo", "root"]]]), check=False)
-        return code == 0
-
-    def check_delay(self) -> None:
-        """Refuse before acting when neither netem nor the user-space delayer (it needs python3) can delay."""
-        if self.has_netem():
-            return
-        code, output = self.run(["sh", "-c", "command -v python3"], check=False)
-        if code != 0:
-            raise RmqlabError(f"{self.holder} cannot delay packets: this kernel has no netem qdisc and the image "
-                              "has no python3 for rmqlab's user-space delayer.", hint=_hint("netem unknown"))
+    def delay_mechanism(self) -> str:
+        """NETEM, or USER_SPACE where the kernel has no netem; refuses before acting when neither can delay.
+        One exec: netem is tried on lo (and removed at once), python3 looked for only without it."""
+        code, output = self.run(["sh", "-c", DELAY_PROBE], check=False)
+        found = output.strip().splitlines()[-1:] if code == 0 else []
+        if found == [NETEM] or found == [USER_SPACE]:
+            return found[0]
+        raise RmqlabError(f"{self.holder} cannot delay packets: this kernel has no netem qdisc and the image "
+                          "has no python3 for rmqlab's user-space delayer.", hint=_hint("netem unknown"))
 
     def delay_in_user_space(self, delay_ms: float, jitter_ms: float, comment: str, to_ip: str | None,
                             sports: Sequence[int]) -> None:
