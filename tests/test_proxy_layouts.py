@@ -97,3 +97,45 @@ def test_fault_targets_reach_proxies():
     local = _cluster(Mode.DLEDGER, ProxyMode.LOCAL)
     target = resolve_target(local, "broker-a-n1-proxy", dict)
     assert target.nodes == ("broker-a-n1",) and "broker-a-n1" in target.describe()
+
+
+def _broker_direct_caps(cluster) -> set[str]:
+    from rmqlab.render.compose import render_compose
+
+    services = yaml.safe_load(render_compose(cluster, "img"))["services"]
+    return {opt for b in cluster.brokers for opt in services[b.name]["environment"]["JAVA_OPT_EXT"].split()
+            if opt.startswith("-XX:MaxDirectMemorySize=")}
+
+
+@pytest.mark.parametrize("proxy", list(ProxyMode))
+def test_brokers_with_the_timer_wheel_on_get_room_for_its_direct_buffers(proxy):
+    # Measured: at a 128 MB cap, POP reads (every gRPC receive) failed with "Cannot reserve direct buffer memory".
+    assert _broker_direct_caps(_cluster(Mode.SYNC_2M2S, proxy)) == {"-XX:MaxDirectMemorySize=256m"}
+
+
+def test_brokers_with_the_timer_wheel_off_keep_the_lab_cap():
+    plain = build_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name="hp-unit", port_base=23000))
+    old = build_cluster(ClusterSpec(mode=Mode.SYNC_2M2S, name="hp-unit", port_base=23000, version="4.9.7"))
+    assert _broker_direct_caps(plain) == _broker_direct_caps(old) == {"-XX:MaxDirectMemorySize=128m"}
+
+
+def test_undoing_a_machine_fault_starts_its_proxy_once_every_group_has_a_master(fake, monkeypatch):
+    from rmqlab.cli.options import lab
+    from rmqlab.runtime import ready
+
+    cluster = lab().up(ClusterSpec(mode=Mode.DLEDGER, proxy=ProxyMode.CLUSTER, name="hp-undo")).cluster
+    injector = lab().injector(cluster)
+    injector.apply("kill", "machine-a")
+    running_when_waited = []
+    real_wait = ready.wait_for_masters
+
+    def recording_wait(provider, cluster, timeout, on_waiting=None):
+        running_when_waited.append({n: s.status for n, s in provider.containers(cluster.name).items()})
+        return real_wait(provider, cluster, timeout, on_waiting)
+
+    monkeypatch.setattr(ready, "wait_for_masters", recording_wait)
+    lines = injector.apply("start", "machine-a").lines()
+    (states,) = running_when_waited
+    assert states["proxy-a"] != "running" and all(
+        states[n] == "running" for n in cluster.services_on("a") if n != "proxy-a"), states
+    assert lab().provider.containers(cluster.name)["proxy-a"].status == "running", lines

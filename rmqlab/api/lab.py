@@ -141,12 +141,13 @@ class Lab:
         already = existing_spec(self.provider, spec)
         chosen = choose_image(self.provider, spec.version, image, saying(on_event))
         on_event(Said(f"Image: {chosen.reference} ({chosen.why})"))
-        folder = start_cluster(self.provider, cluster, chosen.reference, configs)
+        waiting = lambda found: on_event(_first_waiting(found))  # noqa: E731
+        folder = start_cluster(self.provider, cluster, chosen.reference, configs, timeout=timeout, on_waiting=waiting)
         on_event(Said(f"Files: {folder}"))
         wait_until_ready(
             self.provider, cluster, timeout,
             on_progress=lambda p: on_event(NodeReady(p.node, p.state, p.elapsed)),
-            on_waiting=lambda waiting: on_event(_first_waiting(waiting)),
+            on_waiting=waiting,
         )
         return UpResult(cluster, chosen.reference, chosen.why, folder, time.monotonic() - began, already)
 
@@ -288,7 +289,7 @@ class Lab:
 
     def restore(self, name: str, timeout: float = DEFAULT_UP_TIMEOUT, on_event: Listener = quiet) -> Cluster:
         """Every fault undone and every node started again (a destroyed store comes back empty), then ready."""
-        from rmqlab.runtime.ready import wait_until_ready
+        from rmqlab.runtime.ready import wait_for_masters, wait_until_ready
 
         cluster = self.cluster(name)
         injector = self.injector(cluster)
@@ -298,7 +299,13 @@ class Lab:
         down = [n for n in [*(m.name for m in cluster.machines), *(n.name for n in cluster.nodes),
                             *(p.name for p in cluster.own_proxies_on_any())]
                 if n not in states or states[n].status != "running"]
-        for node in down:
+        proxies = {p.name for p in cluster.own_proxies_on_any()}
+        for node in [n for n in down if n not in proxies]:
+            for line in injector.apply("start", node).lines():
+                on_event(Said(line))
+        if proxies & set(down):  # a proxy that starts while a group has no master exits
+            wait_for_masters(self.provider, cluster, timeout, lambda found: on_event(_first_waiting(found)))
+        for node in [n for n in down if n in proxies]:
             for line in injector.apply("start", node).lines():
                 on_event(Said(line))
         wait_until_ready(self.provider, cluster, timeout,
@@ -361,23 +368,31 @@ class Lab:
 
     def experiment(self, mode: str, scenario, version: str, out_dir: Path, image: str | None = None,
                    keep: bool = False, on_event: Listener = quiet, reuse: bool = False, dashboard: bool = False,
-                   knobs=()):
+                   knobs=(), client: str = "rmqlab", proxy=None, consumer_group: int | None = None,
+                   pop: bool = False):
         """A fresh cluster (or, with `reuse`, the healthy one of the same spec), the scenario's workload and
         faults, the checker, the reports; with `dashboard`, a detached dashboard of the experiment's cluster
-        that shows the timeline as it fills in. `knobs` are --set knobs (rmqlab.api.parse_knobs)."""
+        that shows the timeline as it fills in. `knobs` are --set knobs (rmqlab.api.parse_knobs); `client` is
+        whose producers send (rmqlab; java: RocketMQ's own DefaultMQProducer; grpc: the official Python gRPC
+        client through the cluster's proxies, which `proxy` (a ProxyMode) gives it); `consumer_group`: members
+        of an application consumer group beside the workload (None: as the scenario says); `pop`: that group
+        consumes with POP (5.x; the brokers get their timer wheel)."""
         from rmqlab.api import experiments
 
-        (plan,) = experiments.prepare([mode], scenario, version, out_dir, tuple(knobs))
+        (plan,) = experiments.prepare([mode], scenario, version, out_dir, tuple(knobs), client=client, proxy=proxy,
+                                      consumer_group=consumer_group, pop=pop)
         return experiments.run(self, plan, out_dir, image, keep, on_event, reuse, dashboard)
 
     def compare(self, modes: list[str], scenario, versions: list[str] | str, out_dir: Path,
                 image: str | None = None, on_event: Listener = quiet, reuse: bool = False, knobs=(),
-                variants=None):
+                variants=None, client: str = "rmqlab", proxy=None, consumer_group: int | None = None,
+                pop: bool = False):
         """One scenario on every layout and version named, and on each variant (rmqlab.api.parse_variant),
-        side by side."""
+        side by side, with the same client everywhere."""
         from rmqlab.api import experiments
 
-        plans = experiments.prepare(modes, scenario, versions, out_dir, tuple(knobs), variants)
+        plans = experiments.prepare(modes, scenario, versions, out_dir, tuple(knobs), variants, client=client,
+                                    proxy=proxy, consumer_group=consumer_group, pop=pop)
         return experiments.compare(self, plans, out_dir, image, on_event, reuse)
 
     def report(self, run_dir: Path):

@@ -17,6 +17,7 @@ from rmqlab.runtime.provider import STOP_GRACE_SECONDS, ContainerState, Provider
 from rmqlab.topology import naming
 from rmqlab.topology.model import Cluster
 
+PROXY_WAIT_SECONDS = 60
 SIGNALS = {"KILL": "SIGKILL", "TERM": "SIGTERM", "SIGKILL": "SIGKILL", "SIGTERM": "SIGTERM"}
 
 
@@ -120,10 +121,14 @@ class FaultInjector(NetworkFaults):
         if missing:
             self._recreate(missing)
             result.done += [f"recreated {name} (its store starts empty)" for name in missing]
-        for name in target.nodes:
+        proxies = {p.name for p in self.cluster.own_proxies_on_any()}
+        brokers_first = [n for n in target.nodes if n not in proxies] + [n for n in target.nodes if n in proxies]
+        for name in brokers_first:
             state = containers.get(name)
             if state is None:
                 continue
+            if name in proxies and state.status != "running" and result.done:
+                self._await_masters(result)
             if state.status == "running" and fresh_namespace:
                 self.provider.restart(self.cluster.name, name)  # it still sat in the dead machine's namespace
                 result.done.append(f"restarted {name} to join the restarted machine")
@@ -134,6 +139,19 @@ class FaultInjector(NetworkFaults):
             else:
                 self.provider.start(self.cluster.name, name)
                 result.done.append(f"started {name}")
+
+    def _await_masters(self, result: FaultResult) -> None:
+        """A cluster-mode proxy that starts while a group has no master exits: give the brokers just started
+        their election first, up to PROXY_WAIT_SECONDS (a group may stay masterless, as a 2M2S group does)."""
+        from rmqlab.runtime.ready import wait_for_masters
+
+        try:
+            waited = wait_for_masters(self.provider, self.cluster, PROXY_WAIT_SECONDS)
+        except RmqlabError:
+            result.done.append(f"a group still had no master after {PROXY_WAIT_SECONDS} s; starting the proxy anyway")
+            return
+        if waited >= 0.5:
+            result.done.append(f"waited {waited:.1f} s for every group's master before starting the proxy")
 
     def _do_restart(self, target: Target, containers, result: FaultResult) -> None:
         self._do_stop(target, containers, result)

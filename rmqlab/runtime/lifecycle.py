@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,18 +43,23 @@ def existing_spec(provider: Provider, spec: ClusterSpec) -> bool:
 
 
 def start_cluster(provider: Provider, cluster: Cluster, image: str, configs: dict[str, str] | None = None,
-                  timeout: float = 120.0) -> str:
+                  timeout: float = 120.0, on_waiting: Callable[[dict[str, str]], None] | None = None) -> str:
     """Write the cluster's folder and `docker compose up` it; the folder's path. In controller mode the
     name servers (with their embedded controllers) go first and the brokers once the controllers have a
     leader, which they would otherwise wait for in 5 s retries."""
-    from rmqlab.runtime.ready import wait_for_controller_leader
+    from rmqlab.runtime.ready import wait_for_controller_leader, wait_for_masters
 
     folder = write_cluster(cluster, image, configs)
     first = [m.name for m in cluster.machines] + [n.name for n in cluster.namesrvs]
+    proxies = {p.name for p in cluster.own_proxies_on_any()}
     try:
         if any(n.controller for n in cluster.namesrvs):
             provider.compose_up(cluster, str(compose_file(cluster.name)), services=first)
-            wait_for_controller_leader(provider, cluster, timeout)
+            wait_for_controller_leader(provider, cluster, timeout, on_waiting)
+        if proxies:
+            brokers = first + [n.name for n in cluster.nodes if n.name not in first]
+            provider.compose_up(cluster, str(compose_file(cluster.name)), services=brokers)
+            wait_for_masters(provider, cluster, timeout, on_waiting)
         provider.compose_up(cluster, str(compose_file(cluster.name)))
     except EngineError as error:
         raise _compose_error(error) from None
@@ -83,9 +89,11 @@ def down(provider: Provider, name: str, volumes: bool = False) -> Removed:
     """Remove every container and network labelled with this cluster (and its volumes and folder if asked)."""
     validate_cluster_name(name)
     containers = provider.containers(name)
-    _stop_all(provider, name, {n: s.status for n, s in containers.items() if s.up})
-    for node in containers:
-        provider.remove(name, node)
+    if not volumes:  # with the stores going too, there is nothing to close cleanly: removal kills at once
+        _stop_all(provider, name, {n: s.status for n, s in containers.items() if s.up})
+    holders = [n for n, s in containers.items() if s.role == "machine"]
+    _in_parallel(lambda node: provider.remove(name, node), [n for n in containers if n not in holders])
+    _in_parallel(lambda node: provider.remove(name, node), holders)  # last: the others ran in their namespaces
     networks = provider.networks(name)
     for network in networks:
         provider.remove_network(network)
@@ -106,6 +114,10 @@ def _stop_all(provider: Provider, cluster: str, statuses: dict[str, str]) -> Non
             provider.unpause(cluster, node)
         provider.stop(cluster, node, STOP_GRACE_SECONDS)
 
-    if statuses:
+    _in_parallel(stop, list(statuses))
+
+
+def _in_parallel(act: Callable[[str], None], nodes: list[str]) -> None:
+    if nodes:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(stop, statuses))
+            list(pool.map(act, nodes))

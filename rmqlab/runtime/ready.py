@@ -67,6 +67,27 @@ def wait_for_controller_leader(provider: Provider, cluster: Cluster, timeout: fl
     return time.monotonic() - start
 
 
+def wait_for_masters(provider: Provider, cluster: Cluster, timeout: float,
+                     on_waiting: Callable[[dict[str, str]], None] | None = None) -> float:
+    """Until every broker group has a master in a name server's view. A cluster-mode proxy creates its system
+    topics on the masters as it starts and exits when it cannot (seen while a DLedger group was electing)."""
+    start = time.monotonic()
+    brokers = {b.name for b in cluster.brokers}
+    with Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
+        while True:
+            answer = observer.first_answer()
+            masterless = [g for g in cluster.groups if not (answer and g in answer.roles and answer.roles[g].master)]
+            if not masterless:
+                return time.monotonic() - start
+            waiting = {g: "no master yet" for g in masterless}
+            if time.monotonic() - start > timeout:
+                raise _timeout_error(provider, cluster, waiting, timeout)
+            if on_waiting:
+                on_waiting(waiting)
+            _dead_containers(provider, cluster, only=brokers | {n.name for n in cluster.namesrvs})
+            time.sleep(0.2)
+
+
 def _not_ready(provider, cluster, observer, reported, elapsed, on_progress) -> dict[str, str]:
     def report(node: str, state: str) -> None:
         if reported.get(node) != state:
