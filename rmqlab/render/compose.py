@@ -8,6 +8,7 @@ host (ports, address) and killing the machine takes all of them down.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 
 import yaml
 
@@ -21,6 +22,7 @@ from rmqlab.topology.model import (
     STORE_MOUNT,
     BrokerNode,
     Cluster,
+    Heap,
     Machine,
     NamesrvNode,
     Node,
@@ -146,7 +148,16 @@ def _node_service(cluster: Cluster, node: Node, image: str, config_root: str) ->
 def _java_opts(cluster: Cluster, node: Node) -> str:
     from rmqlab.render.settings import launcher_java_opts
 
-    return " ".join(filter(None, (node.heap.java_opts, launcher_java_opts(cluster, node))))
+    return " ".join(filter(None, (effective_heap(cluster, node).java_opts, launcher_java_opts(cluster, node))))
+
+
+def effective_heap(cluster: Cluster, node: Node) -> Heap:
+    """The node's heap as its container runs it: a broker with the timer wheel on gets room for its buffers."""
+    from rmqlab.render.settings import TIMER_WHEEL_DIRECT_MB, timer_wheel_on
+
+    if isinstance(node, BrokerNode) and node.heap.direct_mb and timer_wheel_on(cluster, node):
+        return replace(node.heap, direct_mb=node.heap.direct_mb + TIMER_WHEEL_DIRECT_MB)
+    return node.heap
 
 
 def _proxy_service(cluster: Cluster, proxy: ProxyNode, image: str, config_root: str) -> dict:

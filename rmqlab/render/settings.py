@@ -51,6 +51,21 @@ def broker_sections(cluster: Cluster, broker: BrokerNode) -> tuple[Section, ...]
     return _with_knobs(cluster, broker, sections)
 
 
+# Measured on 5.5.0: with the timer wheel on, a broker's direct buffers hold ~130 MB before any read, so the
+# lab's 128 MB cap made every POP read (the proxy's gRPC receive) fail with "Cannot reserve ... direct buffer
+# memory" and the consumer time out.
+TIMER_WHEEL_DIRECT_MB = 128
+
+
+def timer_wheel_on(cluster: Cluster, broker: BrokerNode) -> bool:
+    """Whether this broker runs RocketMQ 5's timer wheel, as rendered (RocketMQ's default, or a knob)."""
+    if not has_timer_wheel(cluster.version):
+        return False
+    value = next((s.value for section in broker_sections(cluster, broker) for s in section.settings
+                  if s.key == "timerWheelEnable"), "true")
+    return value.strip().lower() == "true"
+
+
 def namesrv_sections(cluster: Cluster, namesrv: NamesrvNode) -> tuple[Section, ...]:
     sections = [
         Section(
@@ -254,7 +269,8 @@ def _lab_defaults(proxied: bool = False) -> Section:
                     "timerWheelEnable",
                     "true",
                     "On (RocketMQ's default) because this cluster has a proxy: its gRPC consumers receive with POP, "
-                    "which a broker refuses while the timer wheel is off (~110 MB per broker).",
+                    "which a broker refuses while the timer wheel is off (~110 MB per broker; its direct-memory cap is "
+                    "raised by 128 MB for it).",
                 ),
             ),
         )
