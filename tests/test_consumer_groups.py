@@ -169,3 +169,52 @@ def test_a_master_back_from_kill_9_explains_its_own_lost_commits_apart_from_thos
     assert dict(second.counts) == {LOST_COMMIT: 20, COMMITTED_ELSEWHERE: 5}
     assert "broker-a-master had taken the commit of offset 60 but answered 40" in second.why()
     assert found.to_dict()["unexplained"] == 0
+
+
+def test_a_scenario_asks_for_a_consumer_group_of_0_to_16_members():
+    import pytest
+
+    from rmqlab.errors import BadInput
+    from rmqlab.experiment.run.scenario import scenario_from_dict, with_consumer_group
+
+    assert scenario_from_dict({"duration": 5, "workload": {"app_members": 0}}).workload.app_members == 0
+    chosen = scenario_from_dict({"duration": 5, "workload": {"app_members": 3}})
+    assert chosen.workload.app_members == 3 and chosen.to_dict()["workload"]["app_members"] == 3
+    assert with_consumer_group(chosen, None) == chosen and with_consumer_group(chosen, 0).workload.app_members == 0
+    for wrong in (17, -1, 2.5, True, "2"):
+        with pytest.raises(BadInput):
+            scenario_from_dict({"duration": 5, "workload": {"app_members": wrong}})
+
+
+def test_a_oneway_commit_explains_as_sent_and_a_commit_of_unknown_outcome_does_not():
+    from rmqlab.experiment.check.history import INFO
+
+    app = App()
+    app.fetch("java-0", 0.0, "broker-a-master", 0)
+    app.consume("java-0", 1.0, "broker-a-master", range(0, 30))
+    app.b.op("app-java-0", COMMIT_OFFSET, {"offset": 30}, 7.0, 7.0, type=INFO, group=A, node="broker-a-master",
+             queue=0, consumer_group=G, oneway=True)  # RocketMQ's offset store: sent, never answered
+    app.b.op("app-java-0", COMMIT_OFFSET, {"offset": 40}, 8.0, 8.5, type=INFO, group=A, node="broker-a-master",
+             queue=0, consumer_group=G, error="timeout")  # an answered commit that timed out: no evidence
+    app.fetch("java-1", 12.0, "broker-a-slave", 0)
+    app.consume("java-1", 12.5, "broker-a-slave", range(0, 30))
+    found = app.check()
+    assert found.duplicates == 30 and found.causes() == {COMMITTED_ELSEWHERE: 30}
+    (again,) = found.redeliveries
+    assert again.committed == ("broker-a-master", 30)
+    assert "had sent broker-a-master a commit of offset 30 (oneway" in again.why()
+
+
+def test_a_oneway_commit_on_another_queue_leaves_an_answered_commit_answered():
+    from rmqlab.experiment.check.history import INFO
+
+    app = App()
+    app.b.op("app-java-0", COMMIT_OFFSET, {"offset": 30}, 0.5, 0.5, type=INFO, group=A, node="broker-a-master",
+             queue=1, consumer_group=G, oneway=True)
+    app.fetch("m0", 1.0, "broker-a-master", 0)
+    app.consume("m0", 1.5, "broker-a-master", range(0, 30))
+    app.commit("m0", 7.0, "broker-a-master", 30)
+    app.fetch("m1", 12.0, "broker-a-slave", 0)
+    app.consume("m1", 12.5, "broker-a-slave", range(0, 30))
+    (again,) = app.check().redeliveries
+    assert "had committed offset 30 to broker-a-master" in again.why()

@@ -34,6 +34,9 @@ class FakeRocketMQ:
         self._masters: dict[tuple[str, str], str | None] = {}
         self._lost: dict[tuple[str, str], float] = {}
         self._logs: dict[tuple[str, str], dict[tuple[str, int], list[Message]]] = {}
+        # Consumer offsets as each node took them: (cluster, node) -> (group, topic, queue) -> offset. Kept by the
+        # node that took the commit only (a real slave copies its master's every 10 s; the fake's runs are shorter).
+        self._offsets: dict[tuple[str, str], dict[tuple[str, str, int], int]] = {}
 
     # -- container events ----------------------------------------------------------------------------
     def changed(self, cluster: str, node: str) -> None:
@@ -72,6 +75,7 @@ class FakeRocketMQ:
     def forget_store(self, cluster: str, node: str) -> None:
         with self._lock:
             self._logs.pop((cluster, node), None)
+            self._offsets.pop((cluster, node), None)
 
     # -- what a node is doing ----------------------------------------------------------------------
     def _status(self, cluster: Cluster, node: str) -> str:
@@ -178,6 +182,14 @@ class FakeRocketMQ:
         with self._lock:
             return list(self._log(cluster.name, node).get((topic, queue), []))
 
+    def commit_offset(self, cluster: Cluster, node: str, key: tuple[str, str, int], offset: int) -> None:
+        with self._lock:
+            self._offsets.setdefault((cluster.name, node), {})[key] = offset
+
+    def committed_offset(self, cluster: Cluster, node: str, key: tuple[str, str, int]) -> int | None:
+        with self._lock:
+            return self._offsets.get((cluster.name, node), {}).get(key)
+
     def stored_bytes(self, cluster: Cluster, node: str) -> int:
         with self._lock:
             return sum(len(m.body) + 100 for log in self._log(cluster.name, node).values() for m in log)
@@ -265,6 +277,15 @@ class FakeClient:
         if not found:
             return PullResult(ResponseCode.PULL_NOT_FOUND, None, offset, 0, len(log), None)
         return PullResult(ResponseCode.SUCCESS, None, offset + len(found), 0, len(log), None, found)
+
+    def query_consumer_offset(self, broker: str, group: str, topic: str, queue_id: int,
+                              timeout: float | None = None) -> int | None:
+        return self.rocketmq.committed_offset(self.cluster, self._reach(broker), (group, topic, queue_id))
+
+    def update_consumer_offset(self, broker: str, group: str, topic: str, queue_id: int, offset: int,
+                               timeout: float | None = None) -> None:
+        self.rocketmq.commit_offset(self.cluster, self._reach(broker, maybe_sent=True), (group, topic, queue_id),
+                                    offset)
 
     def broker_runtime_info(self, broker: str, timeout: float | None = None) -> dict[str, str]:
         node = self._reach(broker)

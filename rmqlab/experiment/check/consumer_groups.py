@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from rmqlab.experiment.check.history import INVOKE, OK, Event
+from rmqlab.experiment.check.history import INFO, INVOKE, OK, Event
 
 CONSUME, FETCH_OFFSET, COMMIT_OFFSET, ASSIGN = "consume", "fetch-offset", "commit-offset", "assign"
 APP_PREFIX = "app-"
@@ -51,6 +51,8 @@ class Redelivery:
     previous: str | None  # the member that had the queue before
     own: int | None = None  # the highest offset the group had committed to the very node it asked
     found: bool = True  # False: the node had no offset for the group at all
+    committed_oneway: bool = False  # `committed` went as a oneway request (never answered)
+    own_oneway: bool = False  # so did `own`
     counts: Counter = field(default_factory=Counter)  # cause -> duplicate deliveries
 
     @property
@@ -69,15 +71,17 @@ class Redelivery:
         node, offset = self.committed or (None, None)
         if self.counts.get(COMMITTED_ELSEWHERE):
             answered = f"answered {self.start}" if self.found else "had no offset for the group"
+            commit = (f"had sent {node} a commit of offset {offset} (oneway: RocketMQ's client waits for no answer)"
+                      if self.committed_oneway else f"had committed offset {offset} to {node}")
             parts.append(
-                f"{self.counts[COMMITTED_ELSEWHERE]} because the group had committed offset {offset} to {node}, "
+                f"{self.counts[COMMITTED_ELSEWHERE]} because the group {commit}, "
                 f"but {self.fetched_from} {answered}: offsets committed to one node reach another only "
                 f"when a slave copies them (every {SLAVE_OFFSET_SYNC_MS // 1000} s), so what was committed to a "
                 "master that died, or since the last copy, is consumed again")
         if self.counts.get(LOST_COMMIT):
+            taken = "had been sent the commit of offset" if self.own_oneway else "had taken the commit of offset"
             parts.append(
-                f"{self.counts[LOST_COMMIT]} because {self.fetched_from} had taken the commit of offset {self.own} "
-                "but answered "
+                f"{self.counts[LOST_COMMIT]} because {self.fetched_from} {taken} {self.own} but answered "
                 f"{self.start} after it came back: a broker writes its consumer offsets to disk every "
                 f"flushConsumerOffsetInterval {FLUSH_CONSUMER_OFFSET_MS // 1000} s, so a kill -9 loses the last ones")
         if self.counts.get(NOT_COMMITTED):
@@ -126,9 +130,14 @@ def check_consumer_groups(history: list[Event]) -> dict[str, GroupConsumption]:
     ours = [e for e in history if e.process.startswith(APP_PREFIX) and e.f in (CONSUME, FETCH_OFFSET, COMMIT_OFFSET)]
     named = {e.op_id: e.extra["consumer_group"] for e in ours if e.type == INVOKE and "consumer_group" in e.extra}
     by_group: dict[str, list[Event]] = defaultdict(list)
-    for e in sorted((e for e in ours if e.type == OK), key=lambda e: e.t):
+    for e in sorted((e for e in ours if e.type == OK or _sent_oneway(e)), key=lambda e: e.t):
         by_group[e.extra.get("consumer_group") or named.get(e.op_id, "?")].append(e)
     return {name: _one_group(name, events) for name, events in sorted(by_group.items())}
+
+
+def _sent_oneway(e: Event) -> bool:
+    """A commit sent as a oneway request (RocketMQ's Java offset store): no answer comes, but it left."""
+    return e.type == INFO and e.f == COMMIT_OFFSET and bool(e.extra.get("oneway"))
 
 
 def _one_group(name: str, events: list[Event]) -> GroupConsumption:
@@ -139,6 +148,7 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
     committed: dict[tuple[str, int], tuple[str, int]] = {}  # (group, queue) -> (node, highest offset committed)
     on_node: dict[tuple[str, int, str], int] = {}  # (group, queue, node) -> highest offset committed there
     restarted: dict[tuple[str, int], Redelivery] = {}  # the latest start below what was consumed, per queue
+    oneway: set[tuple[str, int, str, int]] = set()  # (group, queue, node, offset) of commits sent oneway
     redeliveries = []
     for e in events:
         mq, member = (e.group, e.queue), member_of(e.process)
@@ -147,11 +157,16 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
             if offset > committed.get(mq, (None, -1))[1]:
                 committed[mq] = (e.node, offset)
             on_node[(*mq, e.node)] = max(offset, on_node.get((*mq, e.node), -1))
+            if _sent_oneway(e):
+                oneway.add((*mq, e.node, offset))
         elif e.f == FETCH_OFFSET and isinstance(offset, int) and offset < consumed_to.get(mq, 0):
             own = on_node.get((*mq, e.node))
-            restarted[mq] = Redelivery(e.t, member, e.group, e.queue, offset, e.node, consumed_to[mq],
-                                       committed.get(mq), owner.get(mq), own if own is not None and own > offset
-                                       else None, e.value.get("found", True))
+            own = own if own is not None and own > offset else None
+            higher = committed.get(mq)
+            restarted[mq] = Redelivery(e.t, member, e.group, e.queue, offset, e.node, consumed_to[mq], higher,
+                                       owner.get(mq), own, e.value.get("found", True),
+                                       committed_oneway=higher is not None and (*mq, *higher) in oneway,
+                                       own_oneway=own is not None and (*mq, e.node, own) in oneway)
             redeliveries.append(restarted[mq])
         elif e.f == CONSUME:
             _delivered(e, member, seen, members[member], consumed_to, restarted)
@@ -185,14 +200,15 @@ CAUSE_WORDS = {
 }
 
 
-def consumption_verdict(found: GroupConsumption) -> str:
-    """One sentence for the report: deliveries, duplicates per member, and what caused them."""
+def consumption_verdict(found, kind: str = "", cause_words: dict[str, str] = CAUSE_WORDS) -> str:
+    """One sentence for the report: deliveries, duplicates per member, and what caused them. `found` is a
+    GroupConsumption, or a pop_groups.PopConsumption with its `kind` (" (POP)") and cause words."""
     members = ", ".join(f"{m} {c['duplicates']:,} of {c['deliveries']:,}" for m, c in found.by_member.items())
-    text = (f"Consumer group {found.name}: {found.deliveries:,} deliveries of {found.distinct:,} messages, "
+    text = (f"Consumer group {found.name}{kind}: {found.deliveries:,} deliveries of {found.distinct:,} messages, "
             f"{found.duplicates:,} duplicates ({members})")
     causes = found.causes()
     if causes:
-        text += ": " + "; ".join(f"{n:,} {CAUSE_WORDS[c]}" for c, n in sorted(causes.items(), key=lambda i: -i[1]))
+        text += ": " + "; ".join(f"{n:,} {cause_words[c]}" for c, n in sorted(causes.items(), key=lambda i: -i[1]))
     unexplained = found.duplicates - sum(causes.values())
     if unexplained:
         text += f"; {unexplained:,} with no cause the history shows"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rmqlab.errors import BadInput, RmqlabError
+from rmqlab.topology.versions import is_5x
 
 HISTORY_FILE = "history.jsonl"
 
@@ -30,6 +31,22 @@ PROBE_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX = "probe-", "producer-", "consume
 # Send responses that mean "stored" (same numbers as rmqlab.remoting.codes.STORED_CODES, which this
 # pure module does not import: the remoting package pulls in the socket client).
 STORED_CODE_NAMES = {0: "SUCCESS", 10: "FLUSH_DISK_TIMEOUT", 11: "SLAVE_NOT_AVAILABLE", 12: "FLUSH_SLAVE_TIMEOUT"}
+# A DLedger leader that appended a message to its log but did not get the quorum's acks in time answers a failure
+# (4.x: SYSTEM_ERROR "[PC_SYNCHRONIZED]...", the words of a page-cache refusal too; 5.x: SYSTEM_ERROR "in-sync
+# replicas not enough", which controller mode also answers, but before it appends). The entry may still be
+# committed, so on a DLedger broker such an answer is an unknown outcome.
+def quorum_timeout_answer(version: str) -> tuple[int, str]:
+    """(code, lower-case words of its remark) a DLedger leader of this version answers on a quorum-ack timeout."""
+    return (1, "in-sync replicas not enough") if is_5x(version) else (1, "[pc_synchronized]")
+
+
+def answered_outcome(code: int, remark: str | None, quorum_timeout: tuple[int, str] | None = None) -> str:
+    """ok, fail or info for a send the broker answered; `quorum_timeout` for a DLedger broker (see above)."""
+    if code in STORED_CODE_NAMES:
+        return OK
+    if quorum_timeout is not None and code == quorum_timeout[0] and quorum_timeout[1] in (remark or "").lower():
+        return INFO
+    return FAIL
 
 # Fields with a meaning in the contract; anything else an event carries is kept in `extra`.
 _KNOWN = ("group", "node", "queue", "code", "code_name", "remark", "offset", "msg_id", "error")
