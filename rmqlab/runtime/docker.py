@@ -343,7 +343,8 @@ class DockerProvider:
         with _call(f"docker run {run.name}"):
             _sdk().containers.run(
                 run.image, list(run.command), detach=True, name=run.name, labels=run.labels, user=run.user or None,
-                network_mode=network, volumes=volumes or None, environment=run.environment or None,
+                network_mode=network, network=None if network else run.network, volumes=volumes or None,
+                environment=run.environment or None,
                 mem_limit=f"{run.memory_mb}m" if run.memory_mb else None,
             )
 

@@ -78,6 +78,7 @@ class ContainerRun:
     labels: dict[str, str]
     user: str | None = None
     network_of: str | None = None  # join this container's network namespace
+    network: str | None = None  # or join this engine network (a cluster's own)
     volumes: dict[str, str] = field(default_factory=dict)  # volume name or host path -> mount point
     read_only: frozenset[str] = frozenset()  # which of `volumes` are mounted read-only
     environment: dict[str, str] = field(default_factory=dict)
