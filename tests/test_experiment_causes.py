@@ -115,6 +115,16 @@ def test_producers_are_explained_by_their_route_refresh():
     assert the(result, "producers").measured == pytest.approx(19.802)  # the last failure completed at 29.802 s
 
 
+def test_grpc_producers_are_explained_by_the_proxy_s_and_the_client_s_route_refresh_not_java_settings():
+    meta, b = dledger_kill()
+    meta = replace(meta, extra={**meta.extra, "client": {"name": "grpc", "settings": {"requestTimeout": 3000}}})
+    result = check(b.history(), meta)
+    why = the(result, "producers").bound
+    assert why.mechanism == "proxy and client route refresh" and why.high == pytest.approx(0.3 + 30 + 20 + 3)
+    assert "every 30 s (fixed in the client)" in why.why and "topicRouteServiceCacheRefreshSeconds 20 s" in why.why
+    assert "pollNameServerInterval" not in result.verdicts[1] and "retryTimesWhenSendFailed" not in result.verdicts[1]
+
+
 def test_a_figure_faster_than_the_mechanism_allows_is_called_out():
     meta, b = dledger_kill(elected_at=11.0)
     said = check(b.history(), meta).verdicts[0]

@@ -206,3 +206,20 @@ def test_comparison_puts_runs_side_by_side():
     assert "2m2s-sync" in text and "dledger" in text and "broker-a unwritable" in text
     html = render_comparison_html(runs)
     assert html.count("<svg") == 2 and "<h2>dledger</h2>" in html and "broker-a unwritable" in html
+
+
+def test_the_application_is_shown_beside_the_broker_group_each_fault_hit():
+    from rmqlab.experiment.report.tables import side_by_side_rows
+
+    meta, b = eventful_run()
+    result = check(b.history(), meta)
+    rows = side_by_side_rows(meta, result)
+    kill = next(row for row in rows if "broker-a-master" in row[1])
+    window = sum(w.duration for w in result.groups[A].windows if w.fault == int(kill[0]))
+    impact = result.producer_impact[int(kill[0])]
+    assert kill[2].startswith(f"{A}: unwritable {window:.1f} s") and "no new master" in kill[2]
+    assert kill[3].startswith("rmqlab's own producers: ") and f"{impact.failed:,} of {impact.sends:,}" in kill[3]
+    console = Console(record=True, width=200, color_system=None)
+    console.print(summary(meta, result))
+    assert "the application beside the broker groups" in console.export_text()
+    assert "The application beside the broker groups" in render_html(meta, result)

@@ -11,12 +11,14 @@ from rmqlab.api.events import Listener, Said, Stage, saying
 from rmqlab.api.specs import checked_spec
 from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.experiment.check.result import CheckResult
-from rmqlab.experiment.check.runmeta import RunMeta
+from rmqlab.experiment.check.runmeta import CLIENTS, GRPC_CLIENT, RMQLAB_CLIENT, RunMeta
+from rmqlab.experiment.run.grpcproducer import check_grpc_cluster, grpc_client_module
 from rmqlab.experiment.run.runner import RunRequest, run_on
-from rmqlab.experiment.run.scenario import Scenario, load_scenario, with_client_knobs
+from rmqlab.experiment.run.scenario import Scenario, load_scenario, with_client_knobs, with_consumer_group
 from rmqlab.topology.knobs import Knob, parse_knobs, split_client
 from rmqlab.topology.layouts import build_cluster, parse_mode
-from rmqlab.topology.model import ClusterSpec, Mode
+from rmqlab.topology.model import DEFAULT_BROKER_HEAP, ClusterSpec, Mode, ProxyMode
+from rmqlab.topology.versions import is_5x
 
 STOCK = "stock"
 
@@ -61,6 +63,7 @@ class Planned:
     spec: ClusterSpec
     scenario: Scenario
     variant: Variant | None
+    client: str = RMQLAB_CLIENT  # whose producers send (runmeta.CLIENTS)
 
 
 def parse_variant(text: str) -> Variant:
@@ -80,17 +83,27 @@ def parse_variant(text: str) -> Variant:
     return Variant(name, knobs)
 
 
-def experiment_spec(mode: Mode, version: str, knobs: tuple[Knob, ...] = ()) -> ClusterSpec:
-    """The one spec an experiment runs on (and is validated against); one cluster per layout and version."""
-    return ClusterSpec(mode=mode, name=f"exp-{mode.value}-{version.replace('.', '-')}", version=version,
-                       knobs=knobs)
+def experiment_spec(mode: Mode, version: str, knobs: tuple[Knob, ...] = (),
+                    proxy: ProxyMode | None = None) -> ClusterSpec:
+    """The one spec an experiment runs on (and is validated against); one cluster per layout, version and
+    proxy mode (-pxl: local, -pxc: cluster; short, as cluster names are at most 30 characters)."""
+    name = f"exp-{mode.value}-{version.replace('.', '-')}" + (f"-px{proxy.value[0]}" if proxy else "")
+    return ClusterSpec(mode=mode, name=name, version=version, knobs=knobs, proxy=proxy)
 
 
 def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | str, out_dir: Path,
-            knobs: tuple[Knob, ...] = (), variants: list[Variant] | None = None) -> list[Planned]:
-    """Every input checked before anything starts: modes, versions, scenario, knobs and the output folder.
-    The runs are every layout on every version and variant, layouts first."""
+            knobs: tuple[Knob, ...] = (), variants: list[Variant] | None = None,
+            client: str = RMQLAB_CLIENT, proxy: ProxyMode | None = None, consumer_group: int | None = None,
+            pop: bool = False) -> list[Planned]:
+    """Every input checked before anything starts: modes, versions, scenario, knobs, client, the consumer group
+    and the output folder. The runs are every layout on every version and variant, layouts first."""
     versions = [versions] if isinstance(versions, str) else list(versions)
+    if client not in CLIENTS:
+        raise BadInput(f"No client {client!r}.", hint=f"--client is one of {', '.join(CLIENTS)}.")
+    if client == GRPC_CLIENT:
+        for version in versions:
+            check_grpc_cluster(version, proxy)
+        grpc_client_module()
     if not modes:
         raise BadInput("No layout to run.", hint="Name one or more with --mode / --modes, e.g. 2m2s-sync,dledger.")
     if not versions:
@@ -101,18 +114,42 @@ def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | st
     if variants and len({v.name for v in variants}) != len(variants):
         raise BadInput("A variant is named twice.", hint="Give each --variant its own name.")
     chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    chosen = with_consumer_group(chosen, consumer_group, pop)
     planned = []
     for mode in parsed:
         for version in versions:
             for variant in variants or [None]:
                 every = tuple(knobs) + (variant.knobs if variant else ())
-                spec = checked_spec(experiment_spec(mode, version, every), allow_client=True)
+                if chosen.workload.app_pop:
+                    every = pop_knobs(version, every)
+                spec = checked_spec(experiment_spec(mode, version, every, proxy), allow_client=True)
+                if chosen.workload.app_pop:
+                    spec = replace(spec, broker_heap=POP_BROKER_HEAP)
                 build_cluster(spec)
                 cluster_knobs, client_knobs = split_client(spec.knobs)
                 planned.append(Planned(replace(spec, knobs=cluster_knobs), with_client_knobs(chosen, client_knobs),
-                                       variant))
+                                       variant, client))
     _check_out_dir(out_dir)
     return planned
+
+
+# POP needs the broker's timer wheel; its direct buffers get room wherever the wheel is on (render.compose). A
+# DLedger broker's pops and acks also ran out of a 128 MB heap ("Java heap space" in ACK_MESSAGE's answer).
+POP_BROKER_HEAP = replace(DEFAULT_BROKER_HEAP, heap_mb=DEFAULT_BROKER_HEAP.heap_mb + 128)
+TIMER_WHEEL = "timerWheelEnable"
+
+
+def pop_knobs(version: str, knobs: tuple[Knob, ...]) -> tuple[Knob, ...]:
+    """The knobs a POP consumer group's run needs: the timer wheel on (rmqlab renders it off). 4.x has no POP."""
+    if not is_5x(version):
+        raise BadInput(f"POP consumption needs RocketMQ 5.x; {version} has none.",
+                       hint="Drop --pop (the group then commits offsets), or run --version 5.5.0.")
+    if any(k.key == TIMER_WHEEL and k.value.lower() != "true" for k in knobs):
+        raise BadInput(f"POP needs the brokers' timer wheel, and --set turns {TIMER_WHEEL} off.",
+                       hint=f"Drop --set {TIMER_WHEEL}=false; --pop turns it on itself.")
+    if any(k.key == TIMER_WHEEL for k in knobs):
+        return knobs  # --set timerWheelEnable=true already: a second knob of it would be a duplicate key
+    return knobs + parse_knobs([f"{TIMER_WHEEL}=true"])
 
 
 def run(lab, plan: Planned, out_dir: Path, image: str | None, keep: bool, on_event: Listener,
@@ -133,7 +170,7 @@ def run(lab, plan: Planned, out_dir: Path, image: str | None, keep: bool, on_eve
             on_event(Said(f"Starting a fresh {spec.mode.value} cluster '{spec.name}'…"))
             cluster = lab.up(spec, image, on_event=on_event).cluster
         request = RunRequest(spec.mode, plan.scenario, out_dir, spec.version, image, keep or reuse,
-                             variant=plan.variant.name if plan.variant else None)
+                             variant=plan.variant.name if plan.variant else None, client=plan.client)
         run_dir, meta, result = run_on(cluster, request, lab.provider, lab.injector(cluster), say)
         return ExperimentRun(run_dir, meta, result, url)
     finally:

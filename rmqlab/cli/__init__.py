@@ -45,6 +45,7 @@ class _ErrorsInOneLine(TyperGroup):
 
 app = typer.Typer(
     name="rmqlab",
+    rich_markup_mode=None,  # click's plain help: rendering it with rich costs 60 ms of imports per call
     cls=_ErrorsInOneLine,
     help="Run real RocketMQ HA layouts on one machine, break them on purpose, see what happened.",
     no_args_is_help=True,

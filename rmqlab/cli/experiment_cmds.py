@@ -6,13 +6,24 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rmqlab.cli import app
-from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_VERSION_TEXT, Json, ModeOpt, Sets, Version, lab
-from rmqlab.cli.output import ProgressLine, out, print_json, say, show_event
+from rmqlab.cli.options import (
+    DEFAULT_MODE,
+    DEFAULT_VERSION_TEXT,
+    ConsumerGroup,
+    Json,
+    ModeOpt,
+    Pop,
+    ProxyOpt,
+    Sets,
+    Version,
+    lab,
+)
+from rmqlab.cli.output import ProgressLine, escape, out, print_json, say, show_event
 
-experiment_app = typer.Typer(help="Run a failover experiment and report what really happened.", no_args_is_help=True)
+experiment_app = typer.Typer(help="Run a failover experiment and report what really happened.", no_args_is_help=True,
+                             rich_markup_mode=None)
 app.add_typer(experiment_app, name="experiment")
 
 Scenario = Annotated[str, typer.Option("--scenario", "-s", help="A preset (rmqlab experiment list) or a YAML file.")]
@@ -22,6 +33,12 @@ Keep = Annotated[bool, typer.Option("--keep", help="Leave the cluster running af
 Reuse = Annotated[bool, typer.Option(
     "--reuse", help="Run on the cluster of the same layout left by an earlier --reuse or --keep run (healed, "
     "every node started), and leave it running; a fresh one when there is none.")]
+Client = Annotated[str, typer.Option(
+    "--client", help="Whose producers send: rmqlab (its own); java (RocketMQ's DefaultMQProducer of the "
+    "cluster's version, in a container on the cluster network; needs javac); grpc (the official Python gRPC "
+    "client, through the proxies: needs --proxy and rocketmq-python-client). With java, a --consumer-group "
+    "(without --pop) is RocketMQ's DefaultMQPushConsumer too. Probes, observers, the other consumers and the "
+    "final read are rmqlab's either way.")]
 DEFAULT_OUT = Path("rmqlab-runs")
 ALARM_EXIT = 1  # a verdict says acknowledged data was lost, diverged or unexpected
 
@@ -38,17 +55,22 @@ def run_cmd(
     dashboard: Annotated[bool, typer.Option(
         "--dashboard", help="Watch it live: a detached dashboard of the run's cluster (prints its URL).")] = False,
     knobs: Sets = None,
+    client: Client = "rmqlab",
+    proxy: ProxyOpt = None,
+    consumer_group: ConsumerGroup = None,
+    pop: Pop = False,
 ) -> None:
     """Start a fresh cluster, run the workload and the fault schedule, check the history, write reports.
 
     Exit code 1 when a verdict is an alarm (acknowledged messages lost, replicas diverged, unexpected
     messages), 0 otherwise."""
-    from rmqlab.api import parse_knobs
+    from rmqlab.api import parse_knobs, parse_proxy
     from rmqlab.cli.report_view import summary
 
     with ProgressLine():
         done = lab().experiment(mode, scenario, version, out_dir, image, keep, on_event=show_event, reuse=reuse,
-                                dashboard=dashboard, knobs=parse_knobs(knobs or []))
+                                dashboard=dashboard, knobs=parse_knobs(knobs or []), client=client,
+                                proxy=parse_proxy(proxy), consumer_group=consumer_group, pop=pop)
     out().print(summary(done.meta, done.result))
     say(f"Reports: {done.run_dir}/report.html, report.json, timeline.png")
     if done.dashboard:
@@ -100,10 +122,14 @@ def compare(
     variants: Annotated[Optional[list[str]], typer.Option(
         "--variant", help="Repeatable: 'stock', or 'NAME: key=value key=value' (knobs as --set). Each layout runs "
                           "once per variant, side by side.")] = None,
+    client: Client = "rmqlab",
+    proxy: ProxyOpt = None,
+    consumer_group: ConsumerGroup = None,
+    pop: Pop = False,
 ) -> None:
     """Run one scenario on several layouts (versions, variants) and compare them side by side (exit 1 on an
     alarm)."""
-    from rmqlab.api import parse_knobs, parse_variant
+    from rmqlab.api import parse_knobs, parse_proxy, parse_variant
     from rmqlab.cli.report_view import comparison_table
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
@@ -111,7 +137,8 @@ def compare(
     parsed = [parse_variant(v) for v in variants or []]
     with ProgressLine():
         done = lab().compare(chosen, scenario, picked, out_dir, image, on_event=show_event, reuse=reuse,
-                             knobs=parse_knobs(knobs or []), variants=parsed)
+                             knobs=parse_knobs(knobs or []), variants=parsed, client=client,
+                             proxy=parse_proxy(proxy), consumer_group=consumer_group, pop=pop)
     out().print(comparison_table(done.runs))
     say(f"Comparison: {done.page}")
     raise typer.Exit(ALARM_EXIT if done.alarming else 0)

@@ -11,7 +11,7 @@ from rmqlab.cli.options import DEFAULT_VERSION_TEXT, Version, lab
 from rmqlab.cli.output import out, say, show_event
 
 image_app = typer.Typer(help="Build the RocketMQ image rmqlab runs where apache/rocketmq is not pullable.",
-                        no_args_is_help=True)
+                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(image_app, name="image")
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rmqlab.cli import app
 from rmqlab.cli.options import (
@@ -21,7 +20,7 @@ from rmqlab.cli.options import (
     Version,
     lab,
 )
-from rmqlab.cli.output import err, out, print_json, say
+from rmqlab.cli.output import err, escape, out, print_json, say
 
 
 @app.command()

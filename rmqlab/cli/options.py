@@ -38,6 +38,14 @@ Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", help="KEY=VALUE or SCOPE:KEY=VALUE, repeatable: a RocketMQ key checked against the version's keys (SCOPE "
                   "broker, namesrv, master, slave, controller or a node), dledger:heartBeatTimeIntervalMs=500 "
                   "(election timing), client:pollNameServerInterval=5000 (experiments' producers).")]
+ConsumerGroup = Annotated[Optional[int], typer.Option(
+    "--consumer-group", metavar="MEMBERS",
+    help="Add an application's consumer group of MEMBERS (0-16) that commits offsets as RocketMQ's client does; "
+         "the report counts its duplicate deliveries per member, each with its cause (default: as the scenario "
+         "says, none).")]
+Pop = Annotated[bool, typer.Option(
+    "--pop", help="5.x: the consumer group consumes with POP (pop, then ack) instead of committed offsets; the "
+                  "brokers get their timer wheel (timerWheelEnable=true), which POP needs.")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 DEFAULT_NAME = DEFAULT_CLUSTER

@@ -9,7 +9,12 @@ import sys
 import traceback
 from functools import lru_cache
 
-from rich.markup import escape
+
+def escape(text: str) -> str:
+    """rich's own markup escape, imported when first needed: `rmqlab --help` never loads rich."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 @lru_cache(maxsize=None)

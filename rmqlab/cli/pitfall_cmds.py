@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rmqlab.api import PITFALLS
 from rmqlab.cli import app
 from rmqlab.cli.options import lab
-from rmqlab.cli.output import out, show_event
+from rmqlab.cli.output import escape, out, show_event
 
 
 @app.command()

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from rmqlab.cli import app
 from rmqlab.cli.options import DEFAULT_MODE, DEFAULT_VERSION_TEXT, Json, ModeOpt, Version, lab
-from rmqlab.cli.output import ProgressLine, err, out, print_json, show_event
+from rmqlab.cli.output import ProgressLine, err, escape, out, print_json, show_event
 
 DEFAULT_OUT = Path("rmqlab-runs")
 YES, NO = ("y", "yes"), ("n", "no")

@@ -191,9 +191,7 @@ def producers(settings: Settings, old: str, stale_for: float | None, still_liste
     tail = (f"; a failed send is resent on another group ({retries.text()}), and one in flight waits up to "
             f"{timeout.text()}")
     if still_listed:
-        why = (f"the name server kept listing {old}, so producers kept it in their route"
-               + (f" until it answered again ({_s(stale_for)} after the fault)" if stale_for is not None else ""))
-        high = stale_for + timeout.ms / 1000 if stale_for is not None else None
+        why, high = _kept_listing(old, "producers kept it in their route", stale_for, timeout.ms)
         return Bound(PRODUCERS, "a route that still lists it", 0.0, high, uses, why + tail)
     if stale_for is None:
         return Bound(PRODUCERS, "route refresh", 0.0, None, uses,
@@ -202,3 +200,40 @@ def producers(settings: Settings, old: str, stale_for: float | None, still_liste
     return Bound(PRODUCERS, "route refresh", 0.0, stale_for + (poll.ms + timeout.ms) / 1000, uses,
                  f"a producer refreshes its route every {poll.text()}, so it keeps sending to {old} until its first "
                  f"refresh after the name server stopped listing it ({_s(stale_for)} after the fault)" + tail)
+
+
+# The official Python gRPC client (rocketmq-python-client 5.1) asks the proxy for a topic's route 10 s after it
+# starts and then every 30 s, both fixed in the client; the proxy answers from a route cache that reloads from the
+# name server once an entry is topicRouteServiceCacheRefreshSeconds old (ProxyConfig, 20 s by default).
+GRPC_ROUTE_REFRESH = Value("the gRPC client's fixed route refresh", 30_000, False)
+PROXY_ROUTE_CACHE = Value("topicRouteServiceCacheRefreshSeconds", 20_000, False)
+
+
+def grpc_producers(request_timeout_ms: int, old: str, stale_for: float | None, still_listed: bool) -> Bound:
+    """A gRPC producer sends to the queues of the route it last had from the proxy; the proxy resends nothing for
+    it, and the client's own retry picks another queue. The route is as old as the proxy's cache, then the
+    client's refresh."""
+    timeout = Value("the gRPC client's request timeout", request_timeout_ms, False)
+    uses = (GRPC_ROUTE_REFRESH, PROXY_ROUTE_CACHE, timeout)
+    routes = (f"the gRPC client asks the proxy for routes every {seconds(GRPC_ROUTE_REFRESH.ms)} (fixed in the "
+              f"client), and the proxy answers from a cache it reloads from the name server once an entry is "
+              f"{PROXY_ROUTE_CACHE.text()} old")
+    tail = f"; a send in flight waits up to {seconds(timeout.ms)}"
+    if still_listed:
+        why, high = _kept_listing(old, "the proxy's route and the client's kept it", stale_for, timeout.ms)
+        return Bound(PRODUCERS, "a route that still lists it", 0.0, high, uses, why + "; " + routes + tail)
+    if stale_for is None:
+        return Bound(PRODUCERS, "proxy and client route refresh", 0.0, None, uses,
+                     routes + f", and the name server never stopped listing {old}" + tail)
+    lag = (GRPC_ROUTE_REFRESH.ms + PROXY_ROUTE_CACHE.ms + timeout.ms) / 1000
+    return Bound(PRODUCERS, "proxy and client route refresh", 0.0, stale_for + lag, uses,
+                 routes + f", so it keeps sending to {old} until both have refreshed after the name server stopped "
+                 f"listing it ({_s(stale_for)} after the fault)" + tail)
+
+
+def _kept_listing(old: str, so: str, stale_for: float | None, timeout_ms: int) -> tuple[str, float | None]:
+    """A route that kept a broker the name server still listed: why, and the last failure it allows (until `old`
+    answered again, `stale_for` after the fault, plus a send in flight)."""
+    why = (f"the name server kept listing {old}, so {so}"
+           + (f" until it answered again ({_s(stale_for)} after the fault)" if stale_for is not None else ""))
+    return why, stale_for + timeout_ms / 1000 if stale_for is not None else None

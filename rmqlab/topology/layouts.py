@@ -355,7 +355,7 @@ def _proxies(spec: ClusterSpec, cluster: Cluster) -> tuple[ProxyNode, ...]:
         raise BadInput(
             f"--proxy local cannot serve {spec.mode.value} with these groups: {crowded.name} runs {names}, and a "
             "local proxy routes clients to <broker address>:<its own gRPC port>, so one host serves one such broker.",
-            hint="Use --proxy cluster" + (", or --groups 1" if spec.mode is Mode.DLEDGER else "") + ".",
+            hint="Use --proxy cluster" + (", or --groups 1" if not spec.mode.is_2m2s else "") + ".",
         )
     return tuple(ProxyNode(naming.local_proxy_node(b.name), b.machine, PROXY_REMOTING_PORT, PROXY_GRPC_PORT,
                            broker=b.name) for b in carriers)

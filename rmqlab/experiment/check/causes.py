@@ -8,10 +8,13 @@ import math
 from rmqlab.experiment.check.fault_periods import Fault
 from rmqlab.experiment.check.masters import Election
 from rmqlab.experiment.check.result import Cause, CheckResult
+from rmqlab.experiment.check.runmeta import GRPC_CLIENT
 from rmqlab.faults import DISK_GONE, DOWN
 from rmqlab.topology import bounds
 from rmqlab.topology.model import Mode
 from rmqlab.topology.timing import CLOSED, SILENT
+
+GRPC_REQUEST_TIMEOUT_MS = 3000  # the client's own default, for a record without it
 
 
 def causes(result: CheckResult) -> list[Cause]:
@@ -56,12 +59,22 @@ def _producer_cause(result: CheckResult, fault: Fault, elections: list[Election]
         return []
     stale = [_unlisted_after(fault, e) for e in elections]
     old = ", ".join(sorted({e.old_master for e in elections}))
+    producers = _producer_bound(result)
     if all(s is not None for s in stale):
-        bound = bounds.producers(result.settings, old, max(stale), still_listed=False)
+        bound = producers(old, max(stale), still_listed=False)
     else:
         answered = fault.undone_at - fault.t if fault.undone_at is not None else None
-        bound = bounds.producers(result.settings, old, answered, still_listed=True)
+        bound = producers(old, answered, still_listed=True)
     return [Cause(fault.index, None, bounds.PRODUCERS, impact.last_failure_after, bound)]
+
+
+def _producer_bound(result: CheckResult):
+    """Whose route decides: RocketMQ's remoting clients' own (rmqlab's and Java's), or the proxy's and the gRPC
+    client's."""
+    if result.client.get("name") == GRPC_CLIENT:
+        timeout = int((result.client.get("settings") or {}).get("requestTimeout") or GRPC_REQUEST_TIMEOUT_MS)
+        return lambda old, stale, still_listed: bounds.grpc_producers(timeout, old, stale, still_listed)
+    return lambda old, stale, still_listed: bounds.producers(result.settings, old, stale, still_listed)
 
 
 def _unlisted_after(fault: Fault, election: Election) -> float | None:

@@ -23,6 +23,7 @@ from rmqlab.experiment.check.latency import send_latency
 from rmqlab.experiment.check.masters import Masters
 from rmqlab.experiment.check.node_states import node_states
 from rmqlab.experiment.check.ops import Op, pair
+from rmqlab.experiment.check.pop_groups import check_pop_groups, pop_verdict
 from rmqlab.experiment.check.queue_check import QueueCheck, check_queue
 from rmqlab.experiment.check.replication import Offsets
 from rmqlab.experiment.check.result import CheckResult, GroupResult, ProducerImpact, Throughput
@@ -58,11 +59,14 @@ def check(history: list[Event], meta: RunMeta, *, ignore_below: float = 0.0) -> 
         throughput=_throughput(paired.ops, run_end, bucket), warnings=paired.warnings + _queue_warnings(queue),
         settings=Settings.from_record(meta.settings),
         nodes=node_states(fault_list, tuple(n for g in meta.groups for n in g.nodes), run_end),
+        client=meta.extra.get("client") or {},
     )
     result.causes = causes(result)
     consumed = check_consumer_groups(history)
-    result.consumer_groups = {name: found.to_dict() for name, found in consumed.items()}
-    result.verdicts = verdicts(result) + [consumption_verdict(found) for found in consumed.values()]
+    popped = check_pop_groups(history)
+    result.consumer_groups = {name: found.to_dict() for name, found in {**consumed, **popped}.items()}
+    result.verdicts = verdicts(result) + [consumption_verdict(found) for found in consumed.values()] + [
+        pop_verdict(found) for found in popped.values()]
     return result
 
 

@@ -142,6 +142,7 @@ class CheckResult:
     warnings: list[str]
     settings: Settings = field(default_factory=lambda: Settings(recorded=False))  # as run.json recorded them
     nodes: dict[str, list[NodeSpan]] = field(default_factory=dict)  # node -> its states over the run
+    client: dict = field(default_factory=dict)  # run.json's `client`: whose producers sent, with their settings
     causes: list[Cause] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
     consumer_groups: dict[str, dict] = field(default_factory=dict)  # consumer_groups.GroupConsumption.to_dict()

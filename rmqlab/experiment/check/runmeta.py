@@ -10,6 +10,9 @@ from typing import Any
 from rmqlab import __version__
 from rmqlab.errors import BadInput
 
+# run.json's `client.name`: whose producers sent (rmqlab's own, RocketMQ's Java client, the official gRPC client)
+CLIENTS = (RMQLAB_CLIENT, JAVA_CLIENT, GRPC_CLIENT) = ("rmqlab", "java", "grpc")
+
 RUN_FILE = "run.json"
 
 

@@ -9,9 +9,11 @@ from rmqlab.experiment.check.runmeta import RunMeta
 from rmqlab.experiment.report.tables import (
     FAULT_HEADERS,
     GROUP_HEADERS,
+    SIDE_BY_SIDE_HEADERS,
     fault_rows,
     group_rows,
     meta_rows,
+    side_by_side_rows,
     total_rows,
 )
 from rmqlab.experiment.report.timeline import timeline_picture
@@ -40,6 +42,9 @@ def render_html(meta: RunMeta, result: CheckResult) -> str:
         "<h2>Messages</h2>", table(["", "count"], [list(row) for row in total_rows(result)]),
         "<h2>Faults</h2>", table(FAULT_HEADERS, fault_rows(result)) if result.faults else "<p>No faults.</p>",
     ]
+    side = side_by_side_rows(meta, result)
+    if side:
+        body += ["<h2>The application beside the broker groups</h2>", table(SIDE_BY_SIDE_HEADERS, side)]
     if result.lost_keys:
         body += [f"<h2>Lost messages{_capped(result.totals['acknowledged_lost'])}</h2>", table(
             ["key", "group", "acknowledged by", "code", "acknowledged at"],

@@ -29,10 +29,23 @@ TOTAL_ROWS = [
 ]
 
 
+def client_text(meta: RunMeta) -> str:
+    """Whose producers sent (run.json `client`; a run from before it was recorded had rmqlab's own)."""
+    client = meta.extra.get("client") or {}
+    name = client.get("name", "rmqlab")
+    if name == "java":
+        version = (client.get("reported") or {}).get("version")
+        return "RocketMQ's Java DefaultMQProducer" + (f" {version}" if version else "")
+    if name == "grpc":
+        return "the Python gRPC client (rocketmq-python-client), through the proxies"
+    return "rmqlab's own producers"
+
+
 def meta_rows(meta: RunMeta, result: CheckResult) -> list[tuple[str, str]]:
     started = datetime.fromtimestamp(meta.started_wall, timezone.utc).isoformat(timespec="seconds")
     return [
-        ("scenario", meta.scenario), ("mode", meta.mode), ("RocketMQ", meta.version), ("topic", meta.topic),
+        ("scenario", meta.scenario), ("mode", meta.mode), ("RocketMQ", meta.version), ("client", client_text(meta)),
+        ("topic", meta.topic),
         ("groups", ", ".join(f"{g.name} ({', '.join(g.nodes)}; {g.queues} queues)" for g in meta.groups)),
         ("started", started), ("workload ran", secs(result.duration_seconds)), ("cluster", meta.cluster),
         ("rmqlab", meta.rmqlab_version),
@@ -101,10 +114,44 @@ def fault_rows(result: CheckResult) -> list[list[str]]:
     return rows
 
 
+SIDE_BY_SIDE_HEADERS = ["#", "fault", "the broker group went through", "the application saw"]
+
+
+def side_by_side_rows(meta: RunMeta, result: CheckResult) -> list[list[str]]:
+    """Per fault: each group it hit (unwritable windows, election) beside what the workload's producers (rmqlab's,
+    Java's or the gRPC client's) saw from it until the next fault."""
+    rows = []
+    for fault in result.faults:
+        impact = result.producer_impact.get(fault.index)
+        if impact is None:
+            continue
+        hit = [g for g in result.groups.values() if set(g.nodes) & set(fault.nodes)]
+        rows.append([str(fault.index), describe(fault, at=True), "; ".join(_group_text(g, fault.index) for g in hit)
+                     or "no broker group", _application_text(meta, impact)])
+    return rows
+
+
+def _group_text(group: GroupResult, fault: int) -> str:
+    unwritable = sum(w.duration for w in group.windows if w.fault == fault)
+    election = next((e for e in group.elections if e.fault == fault), None)
+    text = f"{group.name}: unwritable {secs(unwritable)}" if unwritable else f"{group.name}: never unwritable"
+    if election is not None:
+        text += f", new master after {secs(election.seconds)}" if election.seconds is not None else ", no new master"
+    return text
+
+
+def _application_text(meta: RunMeta, impact) -> str:
+    who = client_text(meta)
+    if not impact.failed:
+        return f"{who}: {impact.sends:,} sends, none failed"
+    last = f", the last {secs(impact.last_failure_after)} after the fault" if impact.last_failure_after else ""
+    return f"{who}: {impact.failed:,} of {impact.sends:,} sends failed or unknown{last}"
+
+
 def comparison_rows(results: list[tuple[RunMeta, CheckResult]]) -> list[tuple[str, list[str]]]:
     """Rows of metrics, one column per run."""
     groups = sorted({name for _, result in results for name in result.groups})
-    rows = [("RocketMQ", [meta.version for meta, _ in results])]
+    rows = [("RocketMQ", [meta.version for meta, _ in results]), ("client", [client_text(m) for m, _ in results])]
     for name in groups:
         present = [result.groups.get(name) for _, result in results]
         rows += [

@@ -3,6 +3,7 @@ every replica, checker, reports. Faults are undone whatever happens."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
@@ -12,9 +13,27 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rmqlab.errors import RmqlabError
-from rmqlab.experiment.check.history import FAIL, FINAL_READ, HISTORY_FILE, READ, HistoryWriter, read_history
-from rmqlab.experiment.check.runmeta import GroupMeta, RunMeta
+from rmqlab.experiment.check.history import (
+    FAIL,
+    FINAL_READ,
+    HISTORY_FILE,
+    READ,
+    HistoryWriter,
+    quorum_timeout_answer,
+    read_history,
+)
+from rmqlab.experiment.check.runmeta import GRPC_CLIENT, JAVA_CLIENT, RMQLAB_CLIENT, GroupMeta, RunMeta
+from rmqlab.experiment.run.grpcproducer import (
+    GrpcProducer,
+    proxy_endpoints,
+    request_timeout,
+    shutdown_all,
+    started_producers,
+)
+from rmqlab.experiment.run.javaproducer import SOURCE as JAVA_SOURCE
+from rmqlab.experiment.run.javaproducer import JavaProducers, program_args, runs_consumer_group
 from rmqlab.experiment.run.nemesis import Interrupts, Nemesis
+from rmqlab.experiment.run.popconsumer import consumer_group, consumer_group_note
 from rmqlab.experiment.run.scenario import Scenario, Workload
 from rmqlab.experiment.run.workload import (
     Consumer,
@@ -40,6 +59,7 @@ TOPIC_PREFIX = "rmqlab-exp"  # each run writes a topic of its own, so a reused c
 WARMUP_TOPIC = "rmqlab-warmup"
 SETTLE_TIMEOUT = 90.0
 RESTORE_TIMEOUT = 150.0
+JAVA_FOLDER = "java-client"  # in the run folder: the program's classes, its event lines and its client log
 FINAL_READ_BUDGET = 60.0  # seconds; queues left unread then are recorded as not read, never guessed
 
 
@@ -52,6 +72,7 @@ class RunRequest:
     image: str | None = None
     keep: bool = False
     variant: str | None = None  # --variant name, when compare ran several
+    client: str = RMQLAB_CLIENT  # whose producers send: rmqlab's own, or RocketMQ's Java client (java)
 
 
 def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: FaultInjector,
@@ -62,32 +83,62 @@ def run_on(cluster: Cluster, request: RunRequest, provider: Provider, injector: 
     direct = provider.direct(cluster)
     client = provider.client(cluster, timeout=3.0, send_timeout=scenario.workload.send_timeout)
     offsets = Observer(cluster, provider.client(cluster, timeout=0.5))  # its own sockets: a dead node's timeouts
-    with client, offsets, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer:
+    java_group = runs_consumer_group(request.client, scenario.workload)
+    app_client = provider.client(cluster, timeout=3.0) if scenario.workload.app_members and not java_group else None
+    with client, offsets, Observer(cluster, provider.client(cluster, timeout=1.0)) as observer, \
+            app_client or contextlib.nullcontext():
         run_dir = _new_run_dir(request)
         topic = f"{TOPIC_PREFIX}-{time.time_ns() // 1_000_000}"  # milliseconds: unique per cluster
         masters = _prepare_topics(cluster, client, observer, topic, say)
-        history = HistoryWriter(run_dir / HISTORY_FILE)
-        ctx = RunContext(cluster, client, history, topic, QUEUES_PER_GROUP, scenario.workload)
-        meta = _meta(cluster, request, masters, history.started_wall, direct, topic,
-                     failover_settings(cluster, scenario.workload))
-        meta.save(run_dir)
-        note_experiment(cluster.name, run_dir)  # how a dashboard of this cluster finds the run
-        nemesis = Nemesis(ctx, injector)
-        say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {run_dir}")
-        with Interrupts(ctx.stop) as interrupts:
-            try:
-                _workload_and_faults(ctx, observer, offsets, nemesis, scenario, say)
-                _settle(ctx, nemesis, observer, say)
-                _final_read(ctx, say)
-            except KeyboardInterrupt:
-                say("Interrupted again: undoing faults and stopping now; the history so far is saved.")
-            finally:
-                ctx.stop.set()
-                nemesis.undo_all(final=True)
-                history.close()
-            if interrupts.count > 1:
-                raise KeyboardInterrupt
+        java = (_java_producers(cluster, provider, run_dir, scenario.workload, java_group)
+                if request.client == JAVA_CLIENT else None)
+        grpc: list = []
+        try:
+            # A real client starts (the Java one ready, holding its sends) before the history's clock does.
+            reported = _launch_java(java, cluster, topic, scenario.workload, say) if java is not None else None
+            if request.client == GRPC_CLIENT:
+                say("Starting the Python gRPC client's producers on the cluster's proxies…")
+                grpc = started_producers(proxy_endpoints(cluster, direct), topic, scenario.workload)
+            history = HistoryWriter(run_dir / HISTORY_FILE)
+            ctx = RunContext(cluster, client, history, topic, QUEUES_PER_GROUP, scenario.workload)
+            meta = _meta(cluster, request, masters, history.started_wall, direct, topic,
+                         failover_settings(cluster, scenario.workload))
+            meta.extra["client"] = client_record(request.client, scenario.workload, reported)
+            meta.save(run_dir)
+            _run_phases(ctx, observer, offsets, Nemesis(ctx, injector), scenario, say, java, grpc, app_client)
+        finally:
+            if java is not None:
+                java.close()
+            shutdown_all(grpc)  # the producer threads shut theirs down too; twice is harmless
     return run_dir, meta, _report(run_dir, meta)
+
+
+def _run_phases(ctx: RunContext, observer: Observer, offsets: Observer, nemesis: Nemesis, scenario: Scenario,
+                say, java: JavaProducers | None, grpc: list, app_client=None) -> None:
+    """Workload and faults, settle, final read; every fault undone and the history closed whatever happens."""
+    note_experiment(ctx.cluster.name, ctx.history.path.parent)  # how a dashboard of this cluster finds the run
+    say(f"Running {scenario.name} for {scenario.duration:.0f} s; history in {ctx.history.path.parent}")
+    with Interrupts(ctx.stop) as interrupts:
+        try:
+            if java is not None:
+                java.begin(ctx.history, ctx.stop)
+            app = consumer_group(ctx, app_client) if app_client else None
+            _workload_and_faults(ctx, observer, offsets, nemesis, scenario, say, java, grpc,
+                                 app.threads() if app else [])
+            _settle(ctx, nemesis, observer, say)
+            _final_read(ctx, say)
+        except KeyboardInterrupt:
+            say("Interrupted again: undoing faults and stopping now; the history so far is saved.")
+        finally:
+            ctx.stop.set()
+            try:  # the faults are undone first: removing the Java client is a Docker call that can fail
+                nemesis.undo_all(final=True)
+            finally:
+                if java is not None:
+                    java.close()
+                ctx.history.close()
+        if interrupts.count > 1:
+            raise KeyboardInterrupt
 
 
 def _with_send_timeout_above_slave_wait(scenario: Scenario, version: str) -> Scenario:
@@ -99,15 +150,47 @@ def _with_send_timeout_above_slave_wait(scenario: Scenario, version: str) -> Sce
     return replace(scenario, workload=replace(scenario.workload, send_timeout=least))
 
 
+def _java_producers(cluster: Cluster, provider: Provider, run_dir: Path, workload: Workload,
+                    with_group: bool) -> JavaProducers:
+    """The Java program's producers, and the workload's consumer group as its push consumers when `with_group`."""
+    from rmqlab.experiment.run.appconsumer import APP_GROUP
+    from rmqlab.runtime.javaclient import JavaClientContainer
+
+    node_of_addr = {cluster.advertised_addr(b): b.name for b in cluster.brokers}
+    quorum = quorum_timeout_answer(cluster.version) if any(b.dledger for b in cluster.brokers) else None
+    return JavaProducers(JavaClientContainer(provider, cluster), run_dir / JAVA_FOLDER, node_of_addr, workload,
+                         quorum_timeout=quorum, consumer_group=APP_GROUP if with_group else None)
+
+
+def _launch_java(java: JavaProducers, cluster: Cluster, topic: str, workload: Workload, say) -> dict:
+    """Compile (cached) and start RocketMQ's Java producers; what the client itself reports (its version and
+    settings), for run.json."""
+    from rmqlab.runtime.javaclient import compiled_classes
+
+    say(f"Starting RocketMQ's Java producer (DefaultMQProducer of {cluster.version}) on the cluster network…")
+    classes = compiled_classes(JAVA_SOURCE, cluster.version)
+    group = java.events.consumer_group
+    if group:
+        say(f"  and its consumer group {group}: {workload.app_members} DefaultMQPushConsumer members")
+    return java.launch(classes, program_args(cluster.namesrv_addr, topic, workload, group))
+
+
 def _workload_and_faults(ctx: RunContext, observer: Observer, offsets: Observer, nemesis: Nemesis,
-                         scenario: Scenario, say) -> None:
+                         scenario: Scenario, say, java: JavaProducers | None = None, grpc: list = (),
+                         app_threads: list[threading.Thread] = ()) -> None:
     roles_thread = RoleObserver(ctx, observer)
     roles_thread.poll_once()
     sequence, lock = itertools.count(), threading.Lock()
     threads = [roles_thread, ReplicationObserver(ctx, offsets)]
     threads += [Prober(ctx, g) for g in ctx.cluster.groups]
-    threads += [Producer(ctx, i, sequence, lock) for i in range(scenario.workload.producers)]
+    if java is not None:
+        threads.append(java)
+    elif grpc:
+        threads += [GrpcProducer(ctx, i, producer, sequence, lock) for i, producer in enumerate(grpc)]
+    else:
+        threads += [Producer(ctx, i, sequence, lock) for i in range(scenario.workload.producers)]
     threads += [Consumer(ctx, g, r) for g in ctx.cluster.groups for r in scenario.workload.consumers]
+    threads += list(app_threads)  # an application's consumer group (appconsumer), when the run asked for one
     for thread in threads:
         thread.start()
     start = time.monotonic()
@@ -121,7 +204,7 @@ def _workload_and_faults(ctx: RunContext, observer: Observer, offsets: Observer,
     finally:
         ctx.stop.set()
         for thread in threads:
-            thread.join(timeout=15)
+            thread.join(timeout=getattr(thread, "join_timeout", 15))
         roles_thread.poll_once()
 
 
@@ -227,6 +310,26 @@ def failover_settings(cluster: Cluster, workload: Workload) -> Settings:
     return files.with_values(_client_settings(workload))
 
 
+def client_record(client: str, workload: Workload, reported: dict | None = None) -> dict:
+    """run.json's `client`: whose producers sent, the settings that decide their failover, and what the client
+    itself reported (RocketMQ's Java client: its version and the settings it ran with)."""
+    if client == GRPC_CLIENT:  # its resends and route refresh are the proxy's settings, sent to the client
+        record = {"name": client, "settings": {"requestTimeout": request_timeout(workload) * 1000}}
+    else:
+        record = {"name": client, "settings": {**_client_settings(workload),
+                                               "sendLatencyFaultEnable": workload.latency_fault}}
+    return {**record, "reported": reported} if reported is not None else record
+
+
+def _client_path(cluster: Cluster, client: str, direct: bool) -> str:
+    """How the producers reach the brokers; rmqlab's probes and reads take the same path as its own client."""
+    if client == JAVA_CLIENT:
+        return "direct to the brokers' addresses, from a container on the cluster network"
+    if client == GRPC_CLIENT:
+        return f"through the proxies at {proxy_endpoints(cluster, direct)}"
+    return "direct to the brokers' addresses" if direct else "through 127.0.0.1 published ports"
+
+
 def _client_settings(workload: Workload) -> dict[str, int]:
     """The producers' settings, named as RocketMQ's client names them."""
     return {"pollNameServerInterval": round(workload.route_refresh * 1000),
@@ -252,10 +355,12 @@ def _meta(cluster: Cluster, request: RunRequest, masters: dict[str, str], starte
         settings=settings.to_record(),
         extra={
             "description": request.scenario.description,
-            "client_path": "direct to the brokers' addresses" if direct else "through 127.0.0.1 published ports",
+            "client_path": _client_path(cluster, request.client, direct),
             "workload": request.scenario.to_dict()["workload"],
             "knobs": [k.text for k in (cluster.spec.knobs if cluster.spec else ())],
             **({"variant": request.variant} if request.variant else {}),
+            **({"consumer_group": consumer_group_note(cluster, request.scenario.workload, request.client)}
+               if request.scenario.workload.app_members else {}),
         },
     )
 

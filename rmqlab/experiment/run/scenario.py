@@ -16,6 +16,7 @@ from rmqlab.errors import BadInput
 from rmqlab.faults import FAULTS, disruptive
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"  # also reachable as experiments/ at the top
+MAX_APP_MEMBERS = 16  # an experiment's topic has 4 queues per broker group; more members than queues sit idle
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Workload:
     retries: int = 2  # resends on another group after a failure (client retryTimesWhenSendFailed)
     latency_fault: bool = False  # avoid a broker for a while after it was slow or failed (sendLatencyFaultEnable)
     app_members: int = 0  # members of an application's consumer group (appconsumer.AppGroup); 0: none
+    app_pop: bool = False  # the group consumes with POP (5.x, popconsumer.PopGroup) instead of committed offsets
+    pop_invisible: float = 60.0  # seconds a popped message stays hidden (DefaultMQPushConsumer popInvisibleTime)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def _workload(data: object) -> Workload:
             if not isinstance(value, bool):
                 raise BadInput(f"workload {key} is true or false, not {value!r}.")
             values[key] = value
+        elif key == "app_members":
+            values[key] = app_members(value, f"workload {key}")
         elif key == "retries":
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
                 raise BadInput(f"workload retries is a whole number from 0 to 10, not {value!r}.")
@@ -133,6 +138,27 @@ def _workload(data: object) -> Workload:
             number = _number(value, f"workload {key}", positive=True)
             values[key] = int(number) if isinstance(default, int) else number
     return Workload(**values)
+
+
+def app_members(value: object, what: str = "--consumer-group") -> int:
+    """The members of an application consumer group a run adds: 0 (none) up to MAX_APP_MEMBERS."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_APP_MEMBERS:
+        raise BadInput(f"{what} is a whole number of members from 0 to {MAX_APP_MEMBERS}, not {value!r}.",
+                       hint="e.g. --consumer-group 2: two members share the topic's queues (0: no consumer group).")
+    return value
+
+
+def with_consumer_group(scenario: Scenario, members: int | None, pop: bool = False) -> Scenario:
+    """The scenario with an application consumer group of `members` (None: as the scenario says), consuming with
+    POP when `pop`."""
+    workload = scenario.workload
+    if members is not None:
+        workload = replace(workload, app_members=app_members(members))
+    if pop:
+        workload = replace(workload, app_pop=True)
+    if workload.app_pop and not workload.app_members:
+        raise BadInput("A POP consumer group needs members.", hint="e.g. --consumer-group 2 --pop.")
+    return replace(scenario, workload=workload) if workload != scenario.workload else scenario
 
 
 def with_client_knobs(scenario: Scenario, knobs) -> Scenario:

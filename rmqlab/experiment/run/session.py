@@ -29,8 +29,8 @@ from rmqlab.experiment.check.history import (
     read_history,
 )
 from rmqlab.experiment.check.runmeta import RunMeta
-from rmqlab.experiment.run.appconsumer import AppGroup
 from rmqlab.experiment.run.nemesis import Nemesis
+from rmqlab.experiment.run.popconsumer import consumer_group
 from rmqlab.experiment.run.runner import (
     RunRequest,
     _final_read,
@@ -175,7 +175,7 @@ class LiveSession:
         self.app = None
         if workload.app_members:
             self._app_client = self.provider.client(self.cluster, timeout=3.0)
-            self.app = AppGroup(self.ctx, workload.app_members, self._app_client)
+            self.app = consumer_group(self.ctx, self._app_client)
         self._threads += self.app.threads() if self.app else []
         for thread in self._threads:
             thread.start()
@@ -183,15 +183,18 @@ class LiveSession:
 
     def restart_consumer(self, member: str, down_for: float) -> None:
         """An application instance of the consumer group crashes and comes back after `down_for` seconds."""
-        if self.app is None:
-            raise ValueError("this session runs no consumer group (Workload.app_members)")
+        if self.app is None or not hasattr(self.app, "restart"):
+            raise ValueError("this session runs no offset-committing consumer group (Workload.app_members)")
         self.app.restart(member, down_for)
 
-    def consumer_groups(self, history: list[Event] | None = None):
-        """Each consumer group's deliveries, duplicates per member, and why (consumer_groups.check)."""
+    def consumer_groups(self, history: list[Event] | None = None) -> dict:
+        """Each consumer group's deliveries, duplicates per member, and why: committing groups
+        (consumer_groups) and POP groups (pop_groups), by name."""
         from rmqlab.experiment.check.consumer_groups import check_consumer_groups
+        from rmqlab.experiment.check.pop_groups import check_pop_groups
 
-        return check_consumer_groups(self.events() if history is None else history)
+        history = self.events() if history is None else history
+        return {**check_consumer_groups(history), **check_pop_groups(history)}
 
     def apply(self, action: str, target: str | None = None, undo: int | None = None, **options: str) -> Applied:
         """One fault (or, with `undo`, the undoing of step `undo`), recorded and done through the nemesis."""

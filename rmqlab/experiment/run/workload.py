@@ -24,6 +24,8 @@ from rmqlab.experiment.check.history import (
     SEND,
     STORED_CODE_NAMES,
     HistoryWriter,
+    answered_outcome,
+    quorum_timeout_answer,
 )
 from rmqlab.experiment.run.scenario import Workload
 from rmqlab.live.clientops import PullRefused, QueueReader
@@ -107,8 +109,9 @@ def send_recorded(ctx: RunContext, process: str, key: str, seq: int, group: str,
     except RemotingError as error:
         ctx.history.complete(op, INFO if error.maybe_sent else FAIL, code=None, error=str(error)[:300])
         return None
-    stored = result.code in STORED_CODE_NAMES
-    ctx.history.complete(op, OK if stored else FAIL, code=result.code, code_name=result.code_name,
+    quorum = quorum_timeout_answer(ctx.cluster.version) if ctx.cluster.node(node).dledger else None
+    outcome = answered_outcome(result.code, result.remark, quorum)
+    ctx.history.complete(op, outcome, code=result.code, code_name=result.code_name,
                          remark=(result.remark or "")[:200] or None, offset=result.queue_offset, msg_id=result.msg_id)
     return result.code
 
