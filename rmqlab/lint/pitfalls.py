@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from rmqlab.errors import BadInput
 from rmqlab.topology import naming
-from rmqlab.topology.model import STORE_MOUNT as STORE
+
+STORE = naming.STORE_MOUNT
 
 NAMESRV = "127.0.0.1:9876"  # nothing listens there: these brokers fail long before they register
 

@@ -12,7 +12,7 @@ from rmqlab.topology import naming
 from rmqlab.topology.knobs import Knob
 from rmqlab.topology.versions import DEFAULT_VERSION, Version
 
-STORE_MOUNT = "/home/rocketmq/store"
+STORE_MOUNT = naming.STORE_MOUNT
 CONF_DIR = "/home/rocketmq/conf"
 LOG_DIR = "/home/rocketmq/logs/rocketmqlogs"  # where RocketMQ writes broker.log, store.log, namesrv.log
 # Seconds a graceful stop may take before SIGKILL: a 5.5.0 broker needs ~12 s to close its store, and

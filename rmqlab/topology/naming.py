@@ -7,6 +7,7 @@ import string
 
 from rmqlab.errors import BadInput
 
+STORE_MOUNT = "/home/rocketmq/store"  # where a node's store volume is mounted
 LABEL_PREFIX = "rmqlab"
 LABEL_CLUSTER = f"{LABEL_PREFIX}.cluster"
 LABEL_NODE = f"{LABEL_PREFIX}.node"
