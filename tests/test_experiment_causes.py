@@ -120,8 +120,10 @@ def test_grpc_producers_are_explained_by_the_proxy_s_and_the_client_s_route_refr
     meta = replace(meta, extra={**meta.extra, "client": {"name": "grpc", "settings": {"requestTimeout": 3000}}})
     result = check(b.history(), meta)
     why = the(result, "producers").bound
-    assert why.mechanism == "proxy and client route refresh" and why.high == pytest.approx(0.3 + 30 + 20 + 3)
+    # a send in flight: 3 s per attempt, 3 attempts (the proxy's grpcClientProducerMaxAttempts), resent at once
+    assert why.mechanism == "proxy and client route refresh" and why.high == pytest.approx(0.3 + 30 + 20 + 3 * 3)
     assert "every 30 s (fixed in the client)" in why.why and "topicRouteServiceCacheRefreshSeconds 20 s" in why.why
+    assert "3 s per attempt, 3 attempts (grpcClientProducerMaxAttempts" in why.why
     assert "pollNameServerInterval" not in result.verdicts[1] and "retryTimesWhenSendFailed" not in result.verdicts[1]
 
 

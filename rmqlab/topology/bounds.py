@@ -207,6 +207,9 @@ def producers(settings: Settings, old: str, stale_for: float | None, still_liste
 # name server once an entry is topicRouteServiceCacheRefreshSeconds old (ProxyConfig, 20 s by default).
 GRPC_ROUTE_REFRESH = Value("the gRPC client's fixed route refresh", 30_000, False)
 PROXY_ROUTE_CACHE = Value("topicRouteServiceCacheRefreshSeconds", 20_000, False)
+# The proxy hands its gRPC producers their retry policy: grpcClientProducerMaxAttempts (ProxyConfig, 3). The
+# client's send() resends at once on another queue, each attempt waiting up to its request timeout.
+PROXY_SEND_ATTEMPTS = Value("grpcClientProducerMaxAttempts", 3, False)
 
 
 def grpc_producers(request_timeout_ms: int, old: str, stale_for: float | None, still_listed: bool) -> Bound:
@@ -214,18 +217,21 @@ def grpc_producers(request_timeout_ms: int, old: str, stale_for: float | None, s
     it, and the client's own retry picks another queue. The route is as old as the proxy's cache, then the
     client's refresh."""
     timeout = Value("the gRPC client's request timeout", request_timeout_ms, False)
-    uses = (GRPC_ROUTE_REFRESH, PROXY_ROUTE_CACHE, timeout)
+    attempts = PROXY_SEND_ATTEMPTS.ms
+    uses = (GRPC_ROUTE_REFRESH, PROXY_ROUTE_CACHE, timeout, PROXY_SEND_ATTEMPTS)
     routes = (f"the gRPC client asks the proxy for routes every {seconds(GRPC_ROUTE_REFRESH.ms)} (fixed in the "
               f"client), and the proxy answers from a cache it reloads from the name server once an entry is "
               f"{PROXY_ROUTE_CACHE.text()} old")
-    tail = f"; a send in flight waits up to {seconds(timeout.ms)}"
+    tail = (f"; a send in flight waits up to {seconds(timeout.ms)} per attempt, {attempts} attempts "
+            f"({PROXY_SEND_ATTEMPTS.key}, which the proxy gives the client)")
+    in_flight_ms = timeout.ms * attempts
     if still_listed:
-        why, high = _kept_listing(old, "the proxy's route and the client's kept it", stale_for, timeout.ms)
+        why, high = _kept_listing(old, "the proxy's route and the client's kept it", stale_for, in_flight_ms)
         return Bound(PRODUCERS, "a route that still lists it", 0.0, high, uses, why + "; " + routes + tail)
     if stale_for is None:
         return Bound(PRODUCERS, "proxy and client route refresh", 0.0, None, uses,
                      routes + f", and the name server never stopped listing {old}" + tail)
-    lag = (GRPC_ROUTE_REFRESH.ms + PROXY_ROUTE_CACHE.ms + timeout.ms) / 1000
+    lag = (GRPC_ROUTE_REFRESH.ms + PROXY_ROUTE_CACHE.ms + in_flight_ms) / 1000
     return Bound(PRODUCERS, "proxy and client route refresh", 0.0, stale_for + lag, uses,
                  routes + f", so it keeps sending to {old} until both have refreshed after the name server stopped "
                  f"listing it ({_s(stale_for)} after the fault)" + tail)
