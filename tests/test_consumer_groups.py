@@ -10,7 +10,10 @@ from rmqlab.experiment.check.consumer_groups import (
     FETCH_OFFSET,
     LOST_COMMIT,
     NOT_COMMITTED,
+    SENT_ELSEWHERE,
+    SENT_NOT_KEPT,
     check_consumer_groups,
+    consumption_verdict,
 )
 from testkit.synthetic import HistoryBuilder
 
@@ -199,10 +202,11 @@ def test_a_oneway_commit_explains_as_sent_and_a_commit_of_unknown_outcome_does_n
     app.fetch("java-1", 12.0, "broker-a-slave", 0)
     app.consume("java-1", 12.5, "broker-a-slave", range(0, 30))
     found = app.check()
-    assert found.duplicates == 30 and found.causes() == {COMMITTED_ELSEWHERE: 30}
+    assert found.duplicates == 30 and found.causes() == {SENT_ELSEWHERE: 30}
     (again,) = found.redeliveries
     assert again.committed == ("broker-a-master", 30)
     assert "had sent broker-a-master a commit of offset 30 (oneway" in again.why()
+    assert "30 a commit sent oneway (unanswered) to another node" in consumption_verdict(found)
 
 
 def test_a_oneway_commit_on_another_queue_leaves_an_answered_commit_answered():
@@ -218,3 +222,21 @@ def test_a_oneway_commit_on_another_queue_leaves_an_answered_commit_answered():
     app.consume("m1", 12.5, "broker-a-slave", range(0, 30))
     (again,) = app.check().redeliveries
     assert "had committed offset 30 to broker-a-master" in again.why()
+
+
+def test_a_oneway_commit_the_asked_node_answers_below_is_lost_or_never_arrived_not_taken():
+    from rmqlab.experiment.check.history import INFO
+
+    app = App()
+    app.fetch("java-0", 0.0, "broker-a-master", 0)
+    app.consume("java-0", 1.0, "broker-a-master", range(0, 30))
+    app.b.op("app-java-0", COMMIT_OFFSET, {"offset": 30}, 7.0, 7.0, type=INFO, group=A, node="broker-a-master",
+             queue=0, consumer_group=G, oneway=True)  # into a paused master, say
+    app.fetch("java-1", 20.0, "broker-a-master", 0)
+    app.consume("java-1", 20.5, "broker-a-master", range(0, 30))
+    found = app.check()
+    assert found.causes() == {SENT_NOT_KEPT: 30}
+    (again,) = found.redeliveries
+    assert "had been sent the commit of offset 30 (oneway, or on a pull: never answered)" in again.why()
+    assert "either the commit never arrived" in again.why() and "had taken" not in again.why()
+    assert "lost, or never arrived" in consumption_verdict(found)

@@ -35,6 +35,9 @@ SLAVE_OFFSET_SYNC_MS = 10_000
 FLUSH_CONSUMER_OFFSET_MS = 5000
 
 COMMITTED_ELSEWHERE, LOST_COMMIT, NOT_COMMITTED = "committed-elsewhere", "commit-lost", "consumed-not-committed"
+# The same two, resting on a commit sent oneway (RocketMQ's Java offset store): it left, but no broker said it
+# took it, so it may also never have arrived (a paused or cut-off node).
+SENT_ELSEWHERE, SENT_NOT_KEPT = "sent-elsewhere", "sent-not-kept"
 
 
 @dataclass
@@ -61,29 +64,37 @@ class Redelivery:
 
     def cause_of(self, offset: int) -> str:
         if self.own is not None and offset < self.own:
-            return LOST_COMMIT
+            return SENT_NOT_KEPT if self.own_oneway else LOST_COMMIT
         if self.committed and offset < self.committed[1]:
-            return COMMITTED_ELSEWHERE
+            return SENT_ELSEWHERE if self.committed_oneway else COMMITTED_ELSEWHERE
         return NOT_COMMITTED
 
     def why(self) -> str:
         parts = []
         node, offset = self.committed or (None, None)
-        if self.counts.get(COMMITTED_ELSEWHERE):
+        elsewhere = self.counts.get(COMMITTED_ELSEWHERE) or self.counts.get(SENT_ELSEWHERE)
+        if elsewhere:
             answered = f"answered {self.start}" if self.found else "had no offset for the group"
-            commit = (f"had sent {node} a commit of offset {offset} (oneway: RocketMQ's client waits for no answer)"
-                      if self.committed_oneway else f"had committed offset {offset} to {node}")
+            commit = (f"had sent {node} a commit of offset {offset} (oneway, or on a pull: no answer says whether "
+                      "it was taken)" if self.committed_oneway
+                      else f"had committed offset {offset} to {node}")
             parts.append(
-                f"{self.counts[COMMITTED_ELSEWHERE]} because the group {commit}, "
+                f"{elsewhere} because the group {commit}, "
                 f"but {self.fetched_from} {answered}: offsets committed to one node reach another only "
                 f"when a slave copies them (every {SLAVE_OFFSET_SYNC_MS // 1000} s), so what was committed to a "
                 "master that died, or since the last copy, is consumed again")
         if self.counts.get(LOST_COMMIT):
-            taken = "had been sent the commit of offset" if self.own_oneway else "had taken the commit of offset"
             parts.append(
-                f"{self.counts[LOST_COMMIT]} because {self.fetched_from} {taken} {self.own} but answered "
-                f"{self.start} after it came back: a broker writes its consumer offsets to disk every "
+                f"{self.counts[LOST_COMMIT]} because {self.fetched_from} had taken the commit of offset {self.own} "
+                f"but answered {self.start} after it came back: a broker writes its consumer offsets to disk every "
                 f"flushConsumerOffsetInterval {FLUSH_CONSUMER_OFFSET_MS // 1000} s, so a kill -9 loses the last ones")
+        if self.counts.get(SENT_NOT_KEPT):
+            parts.append(
+                f"{self.counts[SENT_NOT_KEPT]} because {self.fetched_from} had been sent the commit of offset "
+                f"{self.own} (oneway, or on a pull: never answered) but answered {self.start}: either the commit "
+                "never arrived (a paused or cut-off node, say), or the node lost it (it writes its consumer "
+                f"offsets to disk every flushConsumerOffsetInterval {FLUSH_CONSUMER_OFFSET_MS // 1000} s, so a "
+                "kill -9 loses the last ones)")
         if self.counts.get(NOT_COMMITTED):
             who = self.previous if self.previous and self.previous != self.member else "it"
             parts.append(
@@ -136,7 +147,8 @@ def check_consumer_groups(history: list[Event]) -> dict[str, GroupConsumption]:
 
 
 def _sent_oneway(e: Event) -> bool:
-    """A commit sent as a oneway request (RocketMQ's Java offset store): no answer comes, but it left."""
+    """A commit sent as a oneway request, or on a pull (RocketMQ's Java push consumer): no answer says a broker
+    took it, but it left."""
     return e.type == INFO and e.f == COMMIT_OFFSET and bool(e.extra.get("oneway"))
 
 
@@ -195,7 +207,9 @@ def _delivered(e: Event, member: str, seen: set, counts: Counter, consumed_to: d
 
 CAUSE_WORDS = {
     COMMITTED_ELSEWHERE: "committed to another node than the one asked after",
+    SENT_ELSEWHERE: "a commit sent oneway (unanswered) to another node than the one asked after",
     LOST_COMMIT: "a commit the broker lost in its restart",
+    SENT_NOT_KEPT: "a commit sent oneway (unanswered) that the node asked did not have: lost, or never arrived",
     NOT_COMMITTED: "consumed but not committed before a rebalance",
 }
 

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
@@ -171,8 +172,15 @@ public class RmqlabJavaProducer {
             return found == null ? null : found.getBrokerAddr();
         }
 
+        final ConcurrentHashMap<MessageQueue, String> carried = new ConcurrentHashMap<>();
+
         @Override
         public long readOffset(MessageQueue mq, ReadOffsetType type) {
+            if (type == ReadOffsetType.READ_FROM_MEMORY && mq.getTopic().equals(topic)) {
+                long offset = super.readOffset(mq, type);
+                carriedOnPull(mq, offset);
+                return offset;
+            }
             if (type != ReadOffsetType.READ_FROM_STORE || !mq.getTopic().equals(topic)) {
                 return super.readOffset(mq, type);
             }
@@ -182,6 +190,25 @@ public class RmqlabJavaProducer {
             emit("{\"e\":\"fetch\",\"c\":" + index + queueFields(mq) + ",\"addr\":" + quote(addr)
                     + ",\"offset\":" + offset + ",\"ms\":" + System.currentTimeMillis() + "}");
             return offset;
+        }
+
+        /**
+         * The push consumer reads the memory offset only to put it on its next pull, as a commit (the commit flag),
+         * when above 0; the client clears the flag when it pulls from a slave. No answer says the broker took it.
+         * Said once per queue, node and offset.
+         */
+        void carriedOnPull(MessageQueue mq, long offset) {
+            FindBrokerResult master = factory.findBrokerAddressInSubscribe(mq.getBrokerName(), MixAll.MASTER_ID, true);
+            if (offset <= 0 || master == null || master.isSlave()) {
+                return;
+            }
+            String said = master.getBrokerAddr() + "@" + offset;
+            if (said.equals(carried.put(mq, said))) {
+                return;
+            }
+            emit("{\"e\":\"commit\",\"c\":" + index + queueFields(mq) + ",\"addr\":" + quote(master.getBrokerAddr())
+                    + ",\"offset\":" + offset + ",\"oneway\":true,\"via\":\"pull\",\"ms\":"
+                    + System.currentTimeMillis() + "}");
         }
 
         @Override
