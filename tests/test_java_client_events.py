@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -25,8 +26,8 @@ def _line(**event) -> str:
     return json.dumps(event)
 
 
-def _invoke(p, a, key, group="broker-a", addr="10.0.0.11:10911"):
-    return _line(e="invoke", p=p, a=a, key=key, seq=int(key[2:]), group=group, queue=1, addr=addr, ms=1000)
+def _invoke(p, a, key, group="broker-a", addr="10.0.0.11:10911", ms=1000):
+    return _line(e="invoke", p=p, a=a, key=key, seq=int(key[2:]), group=group, queue=1, addr=addr, ms=ms)
 
 
 def _history(tmp_path, lines):
@@ -135,14 +136,49 @@ def test_producers_launch_feed_until_stopped_and_remove_their_container(tmp_path
     assert java.launch(tmp_path, []) == {"version": "V5_5_0"}
     with HistoryWriter(tmp_path / "history.jsonl") as history:
         java.begin(history, stop)
-        assert (tmp_path / "java-client" / "go").exists()
         java.start()
+        java.let_go()
+        assert (tmp_path / "java-client" / "go").exists()
         stop.set()
         java.join(5)
         assert not java.is_alive() and (tmp_path / "java-client" / "stop").exists()
         java.close()
     assert container.removed
     assert [e.type for e in read_history(tmp_path / "history.jsonl")] == [INVOKE, OK]
+
+
+def test_a_program_that_exits_mid_run_is_a_warning_of_the_report_not_silence(tmp_path, monkeypatch):
+    from rmqlab.experiment.check.ops import pair
+    from rmqlab.experiment.run import javaproducer
+
+    monkeypatch.setattr(javaproducer, "ALIVE_EVERY", 0.05)
+    container = FakeContainer([_line(e="ready", version="V5_5_0"), _invoke(0, 0, "k-000001"), "not json"])
+    stop = threading.Event()
+    java = JavaProducers(container, tmp_path / "java-client", ADDRS, Workload())
+    java.launch(tmp_path, [])
+    with HistoryWriter(tmp_path / "history.jsonl") as history:
+        java.begin(history, stop)
+        java.start()
+        java.let_go()
+        container.dies = True  # the JVM is gone: out of memory, say
+        time.sleep(0.3)
+        stop.set()
+        java.join(5)
+        java.close()
+    warnings = pair(read_history(tmp_path / "history.jsonl")).warnings
+    assert any("java-client program exited at t=" in w and "main class" in w for w in warnings), warnings
+    assert any("1 lines the java-client program wrote could not be read" in w for w in warnings), warnings
+
+
+def test_a_java_send_takes_as_long_as_the_client_clock_says_not_as_its_lines_arrived(tmp_path):
+    from rmqlab.experiment.check.ops import pair
+
+    with HistoryWriter(tmp_path / "history.jsonl") as history:
+        events = JavaEvents(history, ADDRS)
+        events.feed(_invoke(0, 0, "k-000001", ms=1_000))
+        events.feed(_line(e="done", p=0, a=0, type="ok", status="SEND_OK", ms=1_042))  # read in the same pass
+    (op,) = pair(read_history(tmp_path / "history.jsonl")).ops
+    assert op.took == pytest.approx(0.042)
 
 
 def test_a_program_that_never_gets_ready_is_an_error_with_its_output(tmp_path):
@@ -225,6 +261,14 @@ def test_push_consumer_lines_become_fetches_deliveries_and_oneway_commits(tmp_pa
     assert oneway.extra["oneway"] is True and invokes[2].value == {"offset": 1}
 
 
+def test_an_offset_carried_on_a_pull_is_a_commit_sent_never_a_commit_taken(tmp_path):
+    queue = {"c": 0, "group": "broker-a", "queue": 1}
+    history = _member_history(tmp_path, [
+        _line(e="commit", addr="10.0.0.11:10911", offset=7, oneway=True, via="pull", ms=12, **queue)])
+    (done,) = [e for e in history if e.type != INVOKE]
+    assert (done.f, done.type, done.extra["oneway"], done.extra["via"]) == ("commit-offset", INFO, True, "pull")
+
+
 def test_program_args_name_the_consumer_group_only_when_it_runs_in_java():
     from rmqlab.experiment.run.javaproducer import runs_consumer_group
 
@@ -234,3 +278,15 @@ def test_program_args_name_the_consumer_group_only_when_it_runs_in_java():
     assert runs_consumer_group("java", workload) and not runs_consumer_group("rmqlab", workload)
     assert not runs_consumer_group("java", Workload(app_members=2, app_pop=True))
     assert not runs_consumer_group("java", Workload())
+
+
+def test_java_without_javac_or_compiled_classes_is_refused_before_anything_starts(tmp_path, monkeypatch):
+    from rmqlab.api import experiments
+    from rmqlab.errors import RmqlabError
+    from rmqlab.runtime import javaclient
+
+    monkeypatch.setattr(javaclient, "_cached_classes", lambda source, version: tmp_path / "not-compiled")
+    monkeypatch.setattr(javaclient.shutil, "which", lambda name: None)
+    with pytest.raises(RmqlabError, match="needs javac"):
+        experiments.prepare(["2m2s-sync"], "kill-master", "5.5.0", tmp_path / "runs", client="java")
+    assert not (tmp_path / "runs").exists()

@@ -11,7 +11,7 @@ from rmqlab.api.events import Listener, Said, Stage, saying
 from rmqlab.api.specs import checked_spec
 from rmqlab.errors import BadInput, RmqlabError
 from rmqlab.experiment.check.result import CheckResult
-from rmqlab.experiment.check.runmeta import CLIENTS, GRPC_CLIENT, RMQLAB_CLIENT, RunMeta
+from rmqlab.experiment.check.runmeta import CLIENTS, GRPC_CLIENT, JAVA_CLIENT, RMQLAB_CLIENT, RunMeta
 from rmqlab.experiment.run.grpcproducer import check_grpc_cluster, grpc_client_module
 from rmqlab.experiment.run.runner import RunRequest, run_on
 from rmqlab.experiment.run.scenario import Scenario, load_scenario, with_client_knobs, with_consumer_group
@@ -104,6 +104,12 @@ def prepare(modes: list[str], scenario: str | Scenario, versions: list[str] | st
         for version in versions:
             check_grpc_cluster(version, proxy)
         grpc_client_module()
+    if client == JAVA_CLIENT:
+        from rmqlab.experiment.run.javaproducer import SOURCE
+        from rmqlab.runtime.javaclient import check_can_compile
+
+        for version in versions:
+            check_can_compile(SOURCE, version)
     if not modes:
         raise BadInput("No layout to run.", hint="Name one or more with --mode / --modes, e.g. 2m2s-sync,dledger.")
     if not versions:

@@ -27,18 +27,29 @@ MOUNT = "/rmqlab-client"
 CLASSES = "classes"
 
 
-def compiled_classes(source: Path, version: str) -> Path:
-    """The program compiled against RocketMQ `version`'s client, cached by the source's hash."""
-    from rmqlab.image.jars import cache_root, lib_dir
+def _cached_classes(source: Path, version: str) -> Path:
+    from rmqlab.image.jars import cache_root
 
     digest = hashlib.sha256(source.read_bytes() + version.encode()).hexdigest()[:16]
-    final = cache_root() / "java-client" / f"{version}-{digest}"
-    if final.is_dir():
-        return final
-    if shutil.which("javac") is None:
+    return cache_root() / "java-client" / f"{version}-{digest}"
+
+
+def check_can_compile(source: Path, version: str) -> None:
+    """Before anything starts: the program is compiled already, or this host has javac to compile it."""
+    if not _cached_classes(source, version).is_dir() and shutil.which("javac") is None:
         raise RmqlabError("--client java needs javac to compile its producer (the image has only a JRE).",
                           hint="Install a JDK (Debian: apt-get install openjdk-17-jdk-headless), "
                                "or use --client rmqlab.")
+
+
+def compiled_classes(source: Path, version: str) -> Path:
+    """The program compiled against RocketMQ `version`'s client, cached by the source's hash."""
+    from rmqlab.image.jars import lib_dir
+
+    final = _cached_classes(source, version)
+    if final.is_dir():
+        return final
+    check_can_compile(source, version)
     lib = lib_dir(version)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="compile-", dir=final.parent))
@@ -81,8 +92,13 @@ class JavaClientContainer:
     def start(self, classes: Path, folder: Path, main_class: str, args: Sequence[str]) -> None:
         self.remove()  # one left by a run that was killed outright
         shutil.copytree(classes, folder / CLASSES, dirs_exist_ok=True)
+        from rmqlab.image.context import jdk9_flags
+
         home = f"/home/rocketmq/rocketmq-{self.cluster.version}"
-        command = ["java", "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", f"-Duser.home={MOUNT}",
+        # The image's JRE is 17: the client's Netty needs the module flags the brokers' launcher gives (4.7.0's
+        # Netty 4.0 does not start without them).
+        command = ["java", *jdk9_flags(self.cluster.version), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+                   f"-Duser.home={MOUNT}",
                    f"-Drocketmq.client.logRoot={MOUNT}/logs", "-cp", f"{MOUNT}/{CLASSES}:{home}/lib/*",
                    main_class, MOUNT, *args]
         labels = {naming.LABEL_CLUSTER: self.cluster.name, naming.LABEL_NODE: NODE, naming.LABEL_ROLE: ROLE}

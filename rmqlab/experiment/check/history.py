@@ -27,6 +27,9 @@ OFFSETS = "offsets"  # an observation: each broker's commit-log max offset (byte
 
 NEMESIS, OBSERVER, FINAL_READ = "nemesis", "observer", "final-read"
 PROBE_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX = "probe-", "producer-", "consumer-"
+# Observations of a real client program itself (--client java): it exited before the run ended, or wrote lines
+# the run could not read. The checker reports each as a warning: the history has a gap there.
+JAVA_CLIENT_PROCESS, CLIENT_EXITED, CLIENT_LINES_UNREADABLE = "java-client", "client-exited", "client-lines-unreadable"
 
 # Send responses that mean "stored" (same numbers as rmqlab.remoting.codes.STORED_CODES, which this
 # pure module does not import: the remoting package pulls in the socket client).

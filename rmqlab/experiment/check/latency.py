@@ -25,7 +25,7 @@ def send_latency(sends: list[Op], run_end: float, bucket: float) -> Latency:
     took: list[list[float]] = [[] for _ in range(count)]
     for op in sends:
         if op.node is not None and op.end is not None and 0 <= op.t < run_end:
-            took[min(int(op.t // bucket), count - 1)].append((op.end - op.t) * 1000)
+            took[min(int(op.t // bucket), count - 1)].append(op.took * 1000)
     return Latency(bucket, [_round(_median(ms)) for ms in took], [_round(max(ms, default=None)) for ms in took])
 
 

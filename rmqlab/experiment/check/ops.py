@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rmqlab.experiment.check.history import COMPLETIONS, INFO, INVOKE, OBSERVE, PROBE_PREFIX, Event
+from rmqlab.experiment.check.history import (
+    CLIENT_EXITED,
+    CLIENT_LINES_UNREADABLE,
+    COMPLETIONS,
+    INFO,
+    INVOKE,
+    OBSERVE,
+    PROBE_PREFIX,
+    Event,
+)
 
 
 @dataclass(slots=True)
@@ -24,6 +33,17 @@ class Op:
     @property
     def end(self) -> float | None:
         return self.done.t if self.done is not None else None
+
+    @property
+    def took(self) -> float | None:
+        """Seconds the operation took; by the client's own clock where both ends carry it (`client_wall`: a
+        client whose lines reach the history a few ms after it wrote them, so `end - t` would be off)."""
+        if self.done is None:
+            return None
+        began, ended = self.invoke.extra.get("client_wall"), self.done.extra.get("client_wall")
+        if isinstance(began, (int, float)) and isinstance(ended, (int, float)):
+            return max(0.0, ended - began)
+        return self.done.t - self.invoke.t
 
     @property
     def process(self) -> str:
@@ -99,4 +119,21 @@ def pair(history: list[Event]) -> Paired:
         warnings.append(f"{doubles:,} operations completed more than once; only the first completion counts.")
     if unknown_types:
         warnings.append(f"{unknown_types:,} events have an unknown type; ignored.")
+    warnings += _client_warnings(observations)
     return Paired(sorted(ops.values(), key=lambda op: op.t), observations, warnings)
+
+
+def _client_warnings(observations: list[Event]) -> list[str]:
+    """What a real client program's own observations say the history misses."""
+    warnings = []
+    for event in observations:
+        value = event.value if isinstance(event.value, dict) else {}
+        if event.f == CLIENT_EXITED:
+            log = " ".join(str(value.get("log") or "").split())[-300:]
+            warnings.append(f"The {event.process} program exited at t={event.t:.1f} s, before the run ended: it sent "
+                            f"and consumed nothing after that, whatever the faults did." + (f" Its last output: {log}"
+                                                                                             if log else ""))
+        elif event.f == CLIENT_LINES_UNREADABLE:
+            warnings.append(f"{value.get('lines', '?')} lines the {event.process} program wrote could not be read; "
+                            "the operations they told of are missing from the history.")
+    return warnings

@@ -13,8 +13,12 @@ from typing import Protocol
 
 from rmqlab.experiment.check.consumer_groups import APP_PREFIX, COMMIT_OFFSET, CONSUME, FETCH_OFFSET
 from rmqlab.experiment.check.history import (
+    CLIENT_EXITED,
+    CLIENT_LINES_UNREADABLE,
     FAIL,
     INFO,
+    JAVA_CLIENT_PROCESS,
+    OBSERVE,
     OK,
     PRODUCER_PREFIX,
     SEND,
@@ -143,8 +147,8 @@ class JavaEvents:
                               consumer_group=self.consumer_group, client_wall=wall)
 
     def _on_commit(self, event: dict) -> None:
-        """A commit the store sends oneway (its periodic and shutdown commits) gets no answer: sent is all the
-        client can know, so it is info, never ok."""
+        """A commit the store sends oneway (its periodic and shutdown commits), or one a pull carries (`via`
+        pull: the commit flag), gets no answer: sent is all the client can know, so it is info, never ok."""
         process, fields = self._member(event)
         wall = event["ms"] / 1000
         op = self.history.invoke(process, COMMIT_OFFSET, {"offset": event["offset"]}, client_wall=wall, **fields)
@@ -154,8 +158,9 @@ class JavaEvents:
             self.history.complete(op, INFO, error=str(event["error"])[:300], client_wall=wall)
         else:
             oneway = bool(event.get("oneway"))
+            via = {"via": str(event["via"])} if event.get("via") else {}
             self.history.complete(op, INFO if oneway else OK, oneway=oneway, consumer_group=self.consumer_group,
-                                  client_wall=wall)
+                                  client_wall=wall, **via)
 
 
 class LineTail:
@@ -181,6 +186,7 @@ class LineTail:
 
 READY_TIMEOUT = 120.0  # a JVM starting on a busy 2-core machine, plus the producers' first route
 TAIL_EVERY = 0.01
+ALIVE_EVERY = 1.0  # how often the run checks that the program still runs
 
 
 class ClientContainer(Protocol):
@@ -211,6 +217,7 @@ class JavaProducers(threading.Thread):
         self.backlog: list[str] = []
         self._feeding = threading.Lock()
         self._closed = False
+        self.exited_early = False
 
     def launch(self, classes: Path, args: list[str]) -> dict:
         """Start the program and wait until its producers are started; what it reported (version, settings)."""
@@ -231,20 +238,39 @@ class JavaProducers(threading.Thread):
         return self.events.ready
 
     def begin(self, history: HistoryWriter, stop: threading.Event) -> None:
-        """Let the producers send, into this history, until `stop`."""
+        """Feed the program's lines into this history until `stop`; call before start()."""
         self.events.history = history
         self.stop = stop
+
+    def let_go(self) -> None:
+        """Let the producers send; once this thread tails, so every line is stamped as it comes."""
         (self.folder / GO_FILE).touch()
 
     def run(self) -> None:
+        next_check = time.monotonic() + ALIVE_EVERY
         while not self.stop.wait(TAIL_EVERY):
             self._feed()
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + ALIVE_EVERY
+                if not self.exited_early and not self.container.running():
+                    self._note(CLIENT_EXITED, {"log": self.container.logs(tail=5)[-600:]})
+                    self.exited_early = True
         (self.folder / STOP_FILE).touch()
         deadline = time.monotonic() + self.drain
         while not self.events.ended and time.monotonic() < deadline and not self._closed:
             self._feed()
+            if self.exited_early:
+                break
             time.sleep(TAIL_EVERY)
         self._feed()
+        if self.events.bad_lines:
+            self._note(CLIENT_LINES_UNREADABLE, {"lines": self.events.bad_lines})
+
+    def _note(self, f: str, value: dict) -> None:
+        """An observation of the client itself, which the checker reports as a warning (check.ops)."""
+        with self._feeding:
+            if not self._closed and self.events.history is not None:
+                self.events.history.record(OBSERVE, JAVA_CLIENT_PROCESS, f, value)
 
     def close(self) -> None:
         """Stop feeding and remove the container; whatever was still open stays open (outcome unknown)."""

@@ -121,7 +121,7 @@ def _run_phases(ctx: RunContext, observer: Observer, offsets: Observer, nemesis:
     with Interrupts(ctx.stop) as interrupts:
         try:
             if java is not None:
-                java.begin(ctx.history, ctx.stop)
+                java.begin(ctx.history, ctx.stop)  # lets go once its thread tails (_workload_and_faults)
             app = consumer_group(ctx, app_client) if app_client else None
             _workload_and_faults(ctx, observer, offsets, nemesis, scenario, say, java, grpc,
                                  app.threads() if app else [])
@@ -134,9 +134,11 @@ def _run_phases(ctx: RunContext, observer: Observer, offsets: Observer, nemesis:
             try:  # the faults are undone first: removing the Java client is a Docker call that can fail
                 nemesis.undo_all(final=True)
             finally:
-                if java is not None:
-                    java.close()
-                ctx.history.close()
+                try:
+                    if java is not None:
+                        java.close()
+                finally:
+                    ctx.history.close()
         if interrupts.count > 1:
             raise KeyboardInterrupt
 
@@ -193,6 +195,8 @@ def _workload_and_faults(ctx: RunContext, observer: Observer, offsets: Observer,
     threads += list(app_threads)  # an application's consumer group (appconsumer), when the run asked for one
     for thread in threads:
         thread.start()
+    if java is not None:
+        java.let_go()
     start = time.monotonic()
     try:
         for index, step in enumerate(scenario.faults, start=1):
