@@ -12,6 +12,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.usefixtures("require_engine_in_ci"))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped integration test fails: a missing engine, JVM, jar or browser is never hidden."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and "integration" in item.keywords \
+            and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped under CI=true, which must run it: {reason}"
+
+
 @pytest.fixture(scope="session")
 def require_engine_in_ci():
     import subprocess
