@@ -149,6 +149,31 @@ class TestTwoMastersTwoSlaves:
         wait_for(lambda: roles_by_bid(cluster).get("broker-a", {}).get(0) == addr(cluster, "broker-a-master"), 90,
                  "broker-a-master to register again")
 
+    def test_rocketmq_s_own_470_java_client_sends_and_consumes_on_java_17(self, cluster, tmp_path):
+        """--client java runs 4.7.0's DefaultMQProducer and push consumers in the image's JRE 17, whose Netty 4.0
+        starts only with the module flags the brokers get too (without them: InaccessibleObjectException)."""
+        import json
+        from dataclasses import replace
+
+        from realcluster import image_for_tests
+
+        from rmqlab.api import experiments
+        from rmqlab.experiment.run.scenario import scenario_from_dict
+
+        scenario = scenario_from_dict({"name": "java-470", "duration": 12, "faults": []})
+        (plan,) = experiments.prepare([Mode.SYNC_2M2S.value], scenario, VERSION, tmp_path, client="java",
+                                      consumer_group=2)
+        plan = replace(plan, spec=replace(plan.spec, name=cluster.name))
+        done = experiments.run(LAB, plan, tmp_path, image_for_tests(VERSION), keep=True, on_event=print, reuse=True)
+        report = json.loads((done.run_dir / "report.json").read_text())
+        assert json.loads((done.run_dir / "run.json").read_text())["client"]["reported"]["version"] == "V4_7_0"
+        totals = report["totals"]
+        assert totals["acknowledged"] > 100 and totals["acknowledged_lost"] == 0, totals
+        group = report["consumer_groups"]["rmqlab-app"]
+        # a member joining later takes queues over in a rebalance: a duplicate may come of it, but with its cause
+        assert group["distinct"] >= totals["acknowledged"] * 0.5 and group["unexplained"] == 0, group
+        assert not report["warnings"], report["warnings"]
+
 
 class TestDLedger:
     @pytest.fixture
