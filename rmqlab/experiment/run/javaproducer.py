@@ -252,9 +252,7 @@ class JavaProducers(threading.Thread):
             self._feed()
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + ALIVE_EVERY
-                if not self.exited_early and not self.container.running():
-                    self._note(CLIENT_EXITED, {"log": self.container.logs(tail=5)[-600:]})
-                    self.exited_early = True
+                self._check_alive()
         (self.folder / STOP_FILE).touch()
         deadline = time.monotonic() + self.drain
         while not self.events.ended and time.monotonic() < deadline and not self._closed:
@@ -265,6 +263,20 @@ class JavaProducers(threading.Thread):
         self._feed()
         if self.events.bad_lines:
             self._note(CLIENT_LINES_UNREADABLE, {"lines": self.events.bad_lines})
+
+    def _check_alive(self) -> None:
+        """Note once that the program has gone; an engine that does not answer this time is asked again next."""
+        from rmqlab.errors import RmqlabError
+
+        if self.exited_early:
+            return
+        try:
+            gone = not self.container.running()
+        except RmqlabError:
+            return
+        if gone:
+            self._note(CLIENT_EXITED, {"log": self.container.logs(tail=5)[-600:]})
+            self.exited_early = True
 
     def _note(self, f: str, value: dict) -> None:
         """An observation of the client itself, which the checker reports as a warning (check.ops)."""

@@ -194,8 +194,9 @@ public class RmqlabJavaProducer {
 
         /**
          * The push consumer reads the memory offset only to put it on its next pull, as a commit (the commit flag),
-         * when above 0; the client clears the flag when it pulls from a slave. No answer says the broker took it.
-         * Said once per queue, node and offset.
+         * when above 0; the client clears the flag when it pulls from a slave. Said here as sent to the master
+         * whenever the client's route has one (a pull the master redirected to a slave carries no commit, which
+         * this cannot see), once per queue, node and offset. No answer says the broker took it.
          */
         void carriedOnPull(MessageQueue mq, long offset) {
             FindBrokerResult master = factory.findBrokerAddressInSubscribe(mq.getBrokerName(), MixAll.MASTER_ID, true);
