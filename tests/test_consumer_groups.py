@@ -8,6 +8,7 @@ from rmqlab.experiment.check.consumer_groups import (
     COMMITTED_ELSEWHERE,
     CONSUME,
     FETCH_OFFSET,
+    HELD_AT_ONCE,
     LOST_COMMIT,
     NOT_COMMITTED,
     SENT_ELSEWHERE,
@@ -240,3 +241,28 @@ def test_a_oneway_commit_the_asked_node_answers_below_is_lost_or_never_arrived_n
     assert "had been sent the commit of offset 30 (oneway, or on a pull: never answered)" in again.why()
     assert "either the commit never arrived" in again.why() and "had taken" not in again.why()
     assert "lost, or never arrived" in consumption_verdict(found)
+
+
+def test_two_members_holding_a_queue_at_once_explain_their_duplicates():
+    """As measured with 4.7.0's push consumers at start: the second member fetched offset 0 before the first,
+    which had taken every queue, let go; both consumed offset 0."""
+    app = App()
+    app.fetch("java-0", 0.73, "broker-a-master", 0)
+    app.fetch("java-1", 0.93, "broker-a-master", 0)
+    app.consume("java-0", 0.98, "broker-a-master", range(0, 1))
+    app.consume("java-1", 2.13, "broker-a-master", range(0, 3))
+    found = app.check()
+    assert found.duplicates == 1 and found.causes() == {HELD_AT_ONCE: 1}
+    (held,) = found.redeliveries
+    assert "java-1 fetched offset 0 from broker-a-master while java-0 still held the queue and consumed the same messages" in held.why()
+    assert found.to_dict()["unexplained"] == 0
+    assert "1 consumed by two members holding the queue at once" in consumption_verdict(found)
+
+
+def test_a_member_taking_a_queue_after_the_other_let_go_is_not_holding_it_at_once():
+    app = App()
+    app.fetch("m0", 0.0, "broker-a-master", 0)
+    app.consume("m0", 1.0, "broker-a-master", range(0, 10))
+    app.fetch("m1", 5.0, "broker-a-master", 0)  # nothing committed yet: starts again at 0
+    app.consume("m1", 5.5, "broker-a-master", range(0, 10))
+    assert app.check().causes() == {NOT_COMMITTED: 10}

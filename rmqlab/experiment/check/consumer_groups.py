@@ -11,7 +11,9 @@ consumed is explained from the history alone:
 - commit lost: the very node had taken a higher commit but lost it in a kill -9 (it writes offsets to disk
   every FLUSH_CONSUMER_OFFSET_MS);
 - consumed, not committed: the previous owner consumed past its last commit (a member commits every
-  PERSIST_CONSUMER_OFFSET_MS) and the queue was handed over by a rebalance.
+  PERSIST_CONSUMER_OFFSET_MS) and the queue was handed over by a rebalance;
+- held at once: two members consumed the queue from the same offset, the second having fetched it before the
+  first had let go (each member rebalances on its own, so while the group changes both may hold a queue).
 
 Pure: no I/O, no Docker.
 """
@@ -38,6 +40,7 @@ COMMITTED_ELSEWHERE, LOST_COMMIT, NOT_COMMITTED = "committed-elsewhere", "commit
 # The same two, resting on a commit sent oneway (RocketMQ's Java offset store): it left, but no broker said it
 # took it, so it may also never have arrived (a paused or cut-off node).
 SENT_ELSEWHERE, SENT_NOT_KEPT = "sent-elsewhere", "sent-not-kept"
+HELD_AT_ONCE = "held-at-once"
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Redelivery:
     found: bool = True  # False: the node had no offset for the group at all
     committed_oneway: bool = False  # `committed` went as a oneway request (never answered)
     own_oneway: bool = False  # so did `own`
+    held_at_once: bool = False  # `previous` still consumed the queue after this member had fetched its offset
     counts: Counter = field(default_factory=Counter)  # cause -> duplicate deliveries
 
     @property
@@ -63,6 +67,8 @@ class Redelivery:
         return sum(self.counts.values())
 
     def cause_of(self, offset: int) -> str:
+        if self.held_at_once:
+            return HELD_AT_ONCE
         if self.own is not None and offset < self.own:
             return SENT_NOT_KEPT if self.own_oneway else LOST_COMMIT
         if self.committed and offset < self.committed[1]:
@@ -101,6 +107,12 @@ class Redelivery:
                 f"{self.counts[NOT_COMMITTED]} because {who} had consumed them but not yet committed (a member "
                 f"commits every persistConsumerOffsetInterval {PERSIST_CONSUMER_OFFSET_MS // 1000} s); after the "
                 "rebalance the queue starts again at the last committed offset")
+        if self.counts.get(HELD_AT_ONCE):
+            parts.append(
+                f"{self.counts[HELD_AT_ONCE]} because {self.member} fetched offset {self.start} from "
+                f"{self.fetched_from} while {self.previous} still held the queue and consumed the same messages: each member "
+                "rebalances on its own (at start, when the group changes, and every 20 s), so for a moment two "
+                "members can hold one queue")
         return "; ".join(parts) or "no duplicate came of it"
 
     def to_dict(self) -> dict:
@@ -153,15 +165,18 @@ def _sent_oneway(e: Event) -> bool:
 
 
 def _one_group(name: str, events: list[Event]) -> GroupConsumption:
-    seen: set[tuple] = set()
+    seen: dict[tuple, tuple[str, float]] = {}  # message -> (member, when) of its first delivery
     members: dict[str, Counter] = defaultdict(Counter)
     consumed_to: dict[tuple[str, int], int] = {}  # (group, queue) -> highest offset consumed + 1
     owner: dict[tuple[str, int], str] = {}  # who consumed the queue last
     committed: dict[tuple[str, int], tuple[str, int]] = {}  # (group, queue) -> (node, highest offset committed)
     on_node: dict[tuple[str, int, str], int] = {}  # (group, queue, node) -> highest offset committed there
     restarted: dict[tuple[str, int], Redelivery] = {}  # the latest start below what was consumed, per queue
+    fetched: dict[tuple[str, str, int], Event] = {}  # (member, group, queue) -> its latest fetch of the offset
+    overlaps: dict[tuple[str, str, int], Redelivery] = {}  # the same key -> duplicates from holding it at once
     oneway: set[tuple[str, int, str, int]] = set()  # (group, queue, node, offset) of commits sent oneway
     redeliveries = []
+    held = _Held(fetched, overlaps, redeliveries)
     for e in events:
         mq, member = (e.group, e.queue), member_of(e.process)
         offset = (e.value or {}).get("offset") if isinstance(e.value, dict) else None
@@ -171,7 +186,9 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
             on_node[(*mq, e.node)] = max(offset, on_node.get((*mq, e.node), -1))
             if _sent_oneway(e):
                 oneway.add((*mq, e.node, offset))
-        elif e.f == FETCH_OFFSET and isinstance(offset, int) and offset < consumed_to.get(mq, 0):
+        if e.f == FETCH_OFFSET and isinstance(offset, int):
+            fetched[(member, *mq)] = e
+        if e.f == FETCH_OFFSET and isinstance(offset, int) and offset < consumed_to.get(mq, 0):
             own = on_node.get((*mq, e.node))
             own = own if own is not None and own > offset else None
             higher = committed.get(mq)
@@ -181,7 +198,7 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
                                        own_oneway=own is not None and (*mq, e.node, own) in oneway)
             redeliveries.append(restarted[mq])
         elif e.f == CONSUME:
-            _delivered(e, member, seen, members[member], consumed_to, restarted)
+            _delivered(e, member, seen, members[member], consumed_to, restarted, held)
             if e.value:
                 owner[mq] = member
     deliveries = sum(c["deliveries"] for c in members.values())
@@ -191,7 +208,33 @@ def _one_group(name: str, events: list[Event]) -> GroupConsumption:
                              for m, c in sorted(members.items())}, tuple(redeliveries))
 
 
-def _delivered(e: Event, member: str, seen: set, counts: Counter, consumed_to: dict, restarted: dict) -> None:
+@dataclass
+class _Held:
+    """Finds duplicates of two members holding a queue at once: the second's fetch came before the first's
+    delivery of the same message, and started at or below it."""
+    fetched: dict
+    overlaps: dict
+    redeliveries: list
+
+    def cause(self, member: str, first: tuple[str, float], group: str, queue: int, offset: int) -> Redelivery | None:
+        other, first_t = first
+        fetch = self.fetched.get((member, group, queue))
+        start = (fetch.value or {}).get("offset") if fetch is not None and isinstance(fetch.value, dict) else None
+        if other == member or start is None or start > offset or fetch.t > first_t:
+            return None
+        key = (member, group, queue)
+        found = self.overlaps.get(key)
+        if found is None or found.t != fetch.t:
+            found = Redelivery(fetch.t, member, group, queue, start, fetch.node, offset + 1, None, other,
+                               held_at_once=True)
+            self.overlaps[key] = found
+            self.redeliveries.append(found)
+        found.consumed_to = max(found.consumed_to, offset + 1)
+        return found
+
+
+def _delivered(e: Event, member: str, seen: dict, counts: Counter, consumed_to: dict, restarted: dict,
+               held: _Held) -> None:
     mq = (e.group, e.queue)
     for item in e.value or ():
         message = (e.group, e.queue, item["offset"], item["key"])
@@ -201,7 +244,12 @@ def _delivered(e: Event, member: str, seen: set, counts: Counter, consumed_to: d
             cause = restarted.get(mq)
             if cause is not None and cause.start <= item["offset"] < cause.consumed_to:
                 cause.counts[cause.cause_of(item["offset"])] += 1
-        seen.add(message)
+            else:
+                overlap = held.cause(member, seen[message], e.group, e.queue, item["offset"])
+                if overlap is not None:
+                    overlap.counts[HELD_AT_ONCE] += 1
+        else:
+            seen[message] = (member, e.t)
         consumed_to[mq] = max(consumed_to.get(mq, 0), item["offset"] + 1)
 
 
@@ -211,6 +259,7 @@ CAUSE_WORDS = {
     LOST_COMMIT: "a commit the broker lost in its restart",
     SENT_NOT_KEPT: "a commit sent oneway (unanswered) that the node asked did not have: lost, or never arrived",
     NOT_COMMITTED: "consumed but not committed before a rebalance",
+    HELD_AT_ONCE: "consumed by two members holding the queue at once during a rebalance",
 }
 
 
