@@ -254,7 +254,8 @@ def test_two_members_holding_a_queue_at_once_explain_their_duplicates():
     found = app.check()
     assert found.duplicates == 1 and found.causes() == {HELD_AT_ONCE: 1}
     (held,) = found.redeliveries
-    assert "java-1 fetched offset 0 from broker-a-master while java-0 still held the queue and consumed the same messages" in held.why()
+    assert ("java-1 fetched offset 0 from broker-a-master while java-0 still held the queue and consumed the same "
+            "messages") in held.why()
     assert found.to_dict()["unexplained"] == 0
     assert "1 consumed by two members holding the queue at once" in consumption_verdict(found)
 

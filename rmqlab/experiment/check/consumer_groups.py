@@ -110,9 +110,9 @@ class Redelivery:
         if self.counts.get(HELD_AT_ONCE):
             parts.append(
                 f"{self.counts[HELD_AT_ONCE]} because {self.member} fetched offset {self.start} from "
-                f"{self.fetched_from} while {self.previous} still held the queue and consumed the same messages: each member "
-                "rebalances on its own (at start, when the group changes, and every 20 s), so for a moment two "
-                "members can hold one queue")
+                f"{self.fetched_from} while {self.previous} still held the queue and consumed the same messages: "
+                "each member rebalances on its own (at start, when the group changes, and every 20 s), so for a "
+                "moment two members can hold one queue")
         return "; ".join(parts) or "no duplicate came of it"
 
     def to_dict(self) -> dict:
