@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import _repo  # noqa: F401  (this checkout first on sys.path)
+from _jvmpipe import JvmPipe
 
 from rmqlab.api import ClusterSpec, Lab, parse_mode
 from rmqlab.remoting import RemotingClient, RemotingError
@@ -52,46 +52,26 @@ class JavaSender:
     def __init__(self, namesrv: str, workdir: Path):
         classes = workdir / "classes"
         classes.mkdir(exist_ok=True)
-        classpath = f"{lib_dir('5.5.0')}/*"
-        subprocess.run(["javac", "-nowarn", "-cp", classpath, "-d", str(classes), str(JAVA_SOURCE)],
-                       check=True, capture_output=True)
-        self.proc = subprocess.Popen(
-            ["java", "-Xms128m", "-Xmx128m", f"-Duser.home={workdir}", "-cp", f"{classes}:{classpath}", "ProxySend",
-             namesrv, TOPIC, str(SIZE)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self._line("READY")
+        self.jvm = JvmPipe(JAVA_SOURCE, classes, f"{lib_dir('5.5.0')}/*", "ProxySend", [namesrv, TOPIC, str(SIZE)],
+                           128, workdir)
 
     def burst(self, count: int) -> float:
-        self._say(f"burst {count}")
-        _, sent, nanos, failed = self._line("RESULT").split()
+        self.jvm.say(f"burst {count}")
+        _, sent, nanos, failed = self.jvm.expect("RESULT").split()
         if int(failed):
             print(f"    (java: {failed} of {sent} not SEND_OK)")
         return int(sent) / (int(nanos) / 1e9)
 
     def paced(self, rate: float, seconds: float, into: Outcomes) -> None:
-        self._say(f"paced {rate} {seconds}")
-        for line in self.proc.stdout:
+        self.jvm.say(f"paced {rate} {seconds}")
+        for line in self.jvm.lines():
             if line.startswith("DONE"):
                 return
             word, millis, *_ = line.split()
             into.sends.append((int(millis) / 1000, word == "OK"))
 
     def close(self) -> None:
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-    def _say(self, line: str) -> None:
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def _line(self, word: str) -> str:
-        for line in self.proc.stdout:
-            if line.startswith(word):
-                return line
-        raise RuntimeError(f"the Java producer exited ({self.proc.wait()}) before printing {word}")
+        self.jvm.close()
 
 
 class GrpcSender:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import _repo  # noqa: F401  (this checkout first on sys.path)
+from _jvmpipe import JvmPipe
 
 from rmqlab.remoting import RemotingClient
 from testkit.hostjvm import HostCluster, wait_replicating
@@ -100,36 +100,18 @@ class JavaProducer:
     def __init__(self, cluster: HostCluster, size: int, workdir: Path):
         source = workdir / "SyncSend.java"
         source.write_text(JAVA_SYNC_SEND)
-        classpath = f"{cluster.lib}/*"
-        subprocess.run(["javac", "-nowarn", "-cp", classpath, "-d", str(workdir), str(source)],
-                       check=True, capture_output=True)
-        self.proc = subprocess.Popen(
-            ["java", "-Xms256m", "-Xmx256m", f"-Duser.home={workdir}",
-             "-cp", f"{workdir}:{classpath}", "SyncSend", cluster.namesrv_addr, TOPIC,
-             "broker-a", str(size)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self._expect("READY")
+        self.jvm = JvmPipe(source, workdir, f"{cluster.lib}/*", "SyncSend",
+                           [cluster.namesrv_addr, TOPIC, "broker-a", str(size)], 256, workdir)
 
     def send(self, count: int) -> float:
-        self.proc.stdin.write(f"{count}\n")
-        self.proc.stdin.flush()
-        _, sent, nanos, failed = self._expect("RESULT").split()
+        self.jvm.say(f"{count}")
+        _, sent, nanos, failed = self.jvm.expect("RESULT").split()
         if int(failed):
             print(f"  java: {failed} sends not SEND_OK")
         return int(sent) / (int(nanos) / 1e9)
 
     def close(self) -> None:
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-    def _expect(self, word: str) -> str:
-        for line in self.proc.stdout:
-            if line.startswith(word):
-                return line
-        raise RuntimeError(f"Java producer exited ({self.proc.wait()}) before printing {word}")
+        self.jvm.close()
 
 
 def timed_round(send: Callable[[], float], count: int, client_cpu: Callable[[], float],
@@ -153,7 +135,7 @@ def compare_send(client: RemotingClient, cluster: HostCluster, args: argparse.Na
         sides = {
             "rmqlab": (lambda: bench_python_send(client, args.messages, args.size, warmup=0),
                        lambda: _self_cpu_seconds()),
-            "java": (lambda: java.send(args.messages), lambda: _cpu_seconds(java.proc.pid)),
+            "java": (lambda: java.send(args.messages), lambda: _cpu_seconds(java.jvm.proc.pid)),
         }
         for n in range(args.rounds):
             for side in (("rmqlab", "java") if n % 2 == 0 else ("java", "rmqlab")):
