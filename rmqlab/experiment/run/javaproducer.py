@@ -217,6 +217,7 @@ class JavaProducers(threading.Thread):
         self.backlog: list[str] = []
         self._feeding = threading.Lock()
         self._closed = False
+        self._removed = False
         self.exited_early = False
 
     def launch(self, classes: Path, args: list[str]) -> dict:
@@ -285,12 +286,16 @@ class JavaProducers(threading.Thread):
                 self.events.history.record(OBSERVE, JAVA_CLIENT_PROCESS, f, value)
 
     def close(self) -> None:
-        """Stop feeding and remove the container; whatever was still open stays open (outcome unknown)."""
+        """Stop feeding and remove the container; whatever was still open stays open (outcome unknown). Called
+        at the end of the run and again on the way out (a launch that failed): the container goes once."""
+        if self._removed:
+            return
         if self.folder.is_dir():
             (self.folder / STOP_FILE).touch()
         with self._feeding:
             self._closed = True
         self.container.remove()
+        self._removed = True
 
     def _feed(self) -> None:
         with self._feeding:
